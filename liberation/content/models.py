@@ -1,0 +1,311 @@
+"""Editorial page types: home, section index, article, dossier, news, video.
+
+Page models present; the rules (import, related content) live in services and
+selectors. Themes and places are shared by both languages, so they are plain models
+named in both languages rather than translated rows.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail import blocks
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from liberation.core.blocks import BodyBlock, VideoBlock
+
+WORDS_PER_MINUTE = 200
+
+
+class Theme(models.Model):
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name_fr = models.CharField(_("name in French"), max_length=120)
+    name_en = models.CharField(_("name in English"), max_length=120)
+
+    panels = [FieldPanel("slug"), FieldPanel("name_fr"), FieldPanel("name_en")]
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if translation.get_language() == "en" else self.name_fr
+
+
+class Place(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5)
+
+    panels = [FieldPanel("name"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90)
+                & models.Q(longitude__gte=-180, longitude__lte=180),
+                name="place_coordinates_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+register_snippet(Theme)
+register_snippet(Place)
+
+
+class ContentKey(models.Model):
+    """The stable content-exchange key of a page (see docs/content-format.md).
+
+    Kept off the page rows: each language version has its own key, and a translated
+    row must not inherit the key of its source.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="content_key")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+CONTENT_PAGE_TYPES = [
+    "content.ArticlePage",
+    "content.DossierPage",
+    "content.NewsPage",
+    "content.VideoPage",
+    "events.CeremonyPage",
+]
+
+
+class ContentPage(Page):
+    """Fields shared by every item of the exchange format (article, dossier, news...).
+
+    A concrete parent table, so that listings, filters and related content query all
+    content types at once; only its subclasses can be created.
+    """
+
+    lead = models.TextField(
+        _("lead"), max_length=400, help_text=_("Summary shown on cards and in search results.")
+    )
+    date = models.DateField(_("publication date"))
+    author = models.CharField(_("author"), max_length=255, blank=True)
+    hero_image = models.ForeignKey(
+        "core.CustomImage",
+        verbose_name=_("main image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history_start = models.DateField(_("historical period: start"), null=True, blank=True)
+    history_end = models.DateField(_("historical period: end"), null=True, blank=True)
+    themes = ParentalManyToManyField(Theme, blank=True, verbose_name=_("themes"))
+    places = ParentalManyToManyField(Place, blank=True, verbose_name=_("places"))
+    body = StreamField(BodyBlock(), blank=True, verbose_name=_("body"))
+    related = StreamField(
+        [("page", blocks.PageChooserBlock(page_type=CONTENT_PAGE_TYPES, label=_("Page")))],
+        blank=True,
+        verbose_name=_("related content"),
+        help_text=_(
+            "Cards shown under “Related content”, in this order. When fewer than three are "
+            "chosen, the list is completed automatically from shared themes, places and dates."
+        ),
+    )
+
+    is_creatable = False
+    type_label = _("Content")
+    show_in_listings = True
+
+    search_fields = Page.search_fields + [
+        index.SearchField("lead"),
+        index.SearchField("body"),
+        index.AutocompleteField("title"),
+        index.FilterField("date"),
+        index.FilterField("locale_id"),
+    ]
+
+    content_panels = Page.content_panels + [
+        FieldPanel("lead"),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("author")]),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("history_start"), FieldPanel("history_end")]),
+                FieldPanel("themes"),
+                FieldPanel("places"),
+            ],
+            heading=_("History and classification"),
+        ),
+        FieldPanel("related"),
+    ]
+
+    class Meta:
+        verbose_name = _("content page")
+
+    def clean(self):
+        super().clean()
+        if self.history_start and self.history_end and self.history_end < self.history_start:
+            raise ValidationError(
+                {"history_end": _("The end of the period cannot be before its start.")}
+            )
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes to read the body, at 200 words a minute, at least one."""
+        words = 0
+        for block in self.body:
+            if block.block_type == "paragraph":
+                words += len(strip_tags(block.value.source).split())
+            elif block.block_type in {"heading", "quote"}:
+                words += len(str(block.value.get("text", "")).split())
+        return max(1, round(words / WORDS_PER_MINUTE))
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import related_cards
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_cards"] = related_cards(page=self)
+        return context
+
+
+class ArticlePage(ContentPage):
+    type_label = _("Article")
+    parent_page_types = ["content.SectionIndexPage", "content.DossierPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+
+
+class DossierPage(ContentPage):
+    """Long form by the Scientific and Orientation Council; may group articles."""
+
+    type_label = _("Dossier")
+    parent_page_types = ["content.SectionIndexPage"]
+    subpage_types = ["content.ArticlePage"]
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = ArticlePage.objects.child_of(self).live().order_by("-date")
+        return context
+
+
+class NewsPage(ContentPage):
+    type_label = _("News")
+    parent_page_types = ["content.SectionIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("news item")
+        verbose_name_plural = _("news")
+
+
+class VideoPage(ContentPage):
+    type_label = _("Video")
+    parent_page_types = ["content.SectionIndexPage"]
+    subpage_types: list[str] = []
+
+    video = StreamField(
+        [("video", VideoBlock())], min_num=1, max_num=1, verbose_name=_("video")
+    )
+
+    content_panels = ContentPage.content_panels[:4] + [FieldPanel("video")] + (
+        ContentPage.content_panels[4:]
+    )
+
+    class Meta:
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
+
+
+class HomePage(Page):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["content.SectionIndexPage", "core.StandardPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from liberation.events.selectors import upcoming_ceremonies
+
+        from .selectors import latest_content
+
+        context = super().get_context(request, *args, **kwargs)
+        context["latest"] = latest_content(locale=self.locale, limit=6)
+        context["ceremonies"] = upcoming_ceremonies(locale=self.locale, limit=3)
+        context["sections"] = SectionIndexPage.objects.child_of(self).live().in_menu()
+        return context
+
+
+class SectionIndexPage(Page):
+    """A listing of content with filters by type, theme and period, paginated."""
+
+    class Kind(models.TextChoices):
+        HISTORY = "history", _("History")
+        NEWS = "news", _("News")
+        CEREMONIES = "ceremonies", _("Ceremonies")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("kind"), FieldPanel("intro")]
+    parent_page_types = ["content.HomePage"]
+    subpage_types = [
+        "content.ArticlePage",
+        "content.DossierPage",
+        "content.NewsPage",
+        "content.VideoPage",
+        "events.CeremonyPage",
+    ]
+    per_page = 12
+
+    class Meta:
+        verbose_name = _("section index")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import ListingFilters, content_listing
+
+        context = super().get_context(request, *args, **kwargs)
+        filters = ListingFilters.from_query(request.GET)
+        items = content_listing(index=self, filters=filters)
+        paginator = Paginator(items, self.per_page)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context.update(
+            {
+                "filters": filters,
+                "page_obj": page_obj,
+                "items": page_obj.object_list,
+                "type_choices": filters.type_choices(),
+                "themes": Theme.objects.all(),
+                "periods": filters.period_choices(),
+                "querystring": filters.querystring(),
+            }
+        )
+        return context

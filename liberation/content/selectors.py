@@ -1,0 +1,168 @@
+"""Read-only queries for listings and "Contenus associés" (related content)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Locale, Page
+
+from .models import (
+    ArticlePage,
+    ContentPage,
+    DossierPage,
+    NewsPage,
+    SectionIndexPage,
+    Theme,
+    VideoPage,
+)
+
+RELATED_COUNT = 3
+# How far apart two historical periods may be and still count as "the same moment".
+HISTORY_PROXIMITY = timedelta(days=31)
+
+
+def _type_models():
+    from liberation.events.models import CeremonyPage
+
+    return {
+        "article": ArticlePage,
+        "dossier": DossierPage,
+        "news": NewsPage,
+        "video": VideoPage,
+        "ceremony": CeremonyPage,
+    }
+
+
+@dataclass(frozen=True)
+class Period:
+    slug: str
+    label: str
+    start: date | None
+    end: date | None
+
+
+PERIODS = [
+    Period("before-june-1944", _("Before June 1944"), None, date(1944, 5, 31)),
+    Period("summer-1944", _("Summer 1944: landings and liberation"), date(1944, 6, 1), date(1944, 9, 30)),
+    Period("autumn-winter-1944", _("Autumn and winter 1944–1945"), date(1944, 10, 1), date(1945, 2, 28)),
+    Period("spring-1945", _("Spring 1945: the pockets and victory"), date(1945, 3, 1), date(1945, 5, 31)),
+    Period("after-victory", _("After the victory"), date(1945, 6, 1), None),
+]
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    type: str = ""
+    theme: str = ""
+    period: str = ""
+
+    @classmethod
+    def from_query(cls, query) -> "ListingFilters":
+        """Keep only values we know: an unknown filter is ignored, never an error page."""
+        type_ = query.get("type", "")
+        theme = query.get("theme", "")
+        period = query.get("period", "")
+        return cls(
+            type=type_ if type_ in _type_models() else "",
+            theme=theme if Theme.objects.filter(slug=theme).exists() else "",
+            period=period if any(p.slug == period for p in PERIODS) else "",
+        )
+
+    def type_choices(self) -> list[tuple[str, str]]:
+        return [(key, model.type_label) for key, model in _type_models().items()]
+
+    def period_choices(self) -> list[Period]:
+        return PERIODS
+
+    def querystring(self) -> str:
+        """The active filters, to carry over in pagination links."""
+        return urlencode({k: v for k, v in vars(self).items() if v})
+
+
+def content_listing(*, index: SectionIndexPage, filters: ListingFilters) -> QuerySet:
+    items = ContentPage.objects.live().public().descendant_of(index).filter(locale=index.locale)
+    if filters.type:
+        items = items.type(_type_models()[filters.type])
+    if filters.theme:
+        items = items.filter(themes__slug=filters.theme)
+    if filters.period:
+        period = next(p for p in PERIODS if p.slug == filters.period)
+        if period.end:
+            items = items.filter(history_start__lte=period.end)
+        if period.start:
+            items = items.filter(Q(history_end__gte=period.start) | Q(history_end__isnull=True, history_start__gte=period.start))
+    return items.order_by("-date", "-pk").specific()
+
+
+def latest_content(*, locale: Locale, limit: int) -> list[ContentPage]:
+    from liberation.events.models import CeremonyPage
+
+    items = (
+        ContentPage.objects.live()
+        .public()
+        .filter(locale=locale)
+        .not_type(CeremonyPage)
+        .order_by("-date", "-pk")
+        .specific()
+    )
+    return list(items[:limit])
+
+
+def _overlap_score(a: ContentPage, b: ContentPage) -> float:
+    if not (a.history_start and b.history_start):
+        return 0.0
+    a_end = a.history_end or a.history_start
+    b_end = b.history_end or b.history_start
+    if a.history_start - HISTORY_PROXIMITY <= b_end and b.history_start - HISTORY_PROXIMITY <= a_end:
+        return 1.0
+    return 0.0
+
+
+def related_cards(*, page: ContentPage, count: int = RELATED_COUNT) -> list[Page]:
+    """The editor's picks first, then the closest content by themes, places and dates.
+
+    Never the page itself nor its translation; one language version per item unless
+    the editor picked both; the page's language is preferred on a tie.
+    """
+    picks: list[Page] = []
+    for block in page.related:
+        target = block.value
+        if target is not None and target.live and target.pk != page.pk:
+            picks.append(target.specific)
+    if len(picks) >= count:
+        return picks[:count]
+
+    taken = {page.translation_key} | {p.translation_key for p in picks}
+    theme_ids = {t.pk for t in page.themes.all()}
+    place_ids = {p.pk for p in page.places.all()}
+    near = Q(themes__in=theme_ids) | Q(places__in=place_ids)
+    if page.history_start:
+        end = page.history_end or page.history_start
+        near |= Q(
+            history_start__lte=end + HISTORY_PROXIMITY,
+            history_end__gte=page.history_start - HISTORY_PROXIMITY,
+        )
+    candidates = (
+        ContentPage.objects.live()
+        .public()
+        .filter(near)
+        .exclude(translation_key__in=taken)
+        .distinct()
+        .prefetch_related("themes", "places")
+        .order_by("-date")[:300]
+    )
+    best: dict = {}
+    for candidate in candidates:
+        score = 2.0 * len(theme_ids & {t.pk for t in candidate.themes.all()})
+        score += 2.0 * len(place_ids & {p.pk for p in candidate.places.all()})
+        score += _overlap_score(page, candidate)
+        if candidate.locale_id == page.locale_id:
+            score += 0.5
+        key = candidate.translation_key
+        if key not in best or score > best[key][0]:
+            best[key] = (score, candidate)
+    ranked = sorted(best.values(), key=lambda sc: (-sc[0], -sc[1].date.toordinal(), sc[1].pk))
+    fill = [candidate for _score, candidate in ranked[: count - len(picks)]]
+    return picks + [c.specific for c in fill]

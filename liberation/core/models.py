@@ -1,0 +1,79 @@
+"""Images with mandatory alt text and credit, and the institutional page type."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.models import Page
+
+from .blocks import SimpleBodyBlock
+
+
+class CustomImage(AbstractImage):
+    alt_text = models.CharField(
+        _("alternative text"),
+        max_length=255,
+        help_text=_("Describe the image for people who cannot see it."),
+    )
+    credit = models.CharField(_("credit"), max_length=255, help_text=_("Author and rights holder."))
+
+    admin_form_fields = Image.admin_form_fields + ("alt_text", "credit")
+
+    @property
+    def default_alt_text(self):
+        return self.alt_text
+
+
+class CustomRendition(AbstractRendition):
+    image = models.ForeignKey(CustomImage, on_delete=models.CASCADE, related_name="renditions")
+
+    class Meta:
+        unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+class StandardPage(Page):
+    """Legal notice, accessibility statement, personal data, cookies: text only."""
+
+    body = StreamField(SimpleBodyBlock(), blank=True, verbose_name=_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    parent_page_types = ["content.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("standard page")
+        verbose_name_plural = _("standard pages")
+
+
+@register_setting(icon="list-ul")
+class FooterSettings(BaseSiteSetting):
+    """The mandatory footer links; each page is shown in the reader's language."""
+
+    accessibility_page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("accessibility statement"),
+    )
+    legal_page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("legal notice"),
+    )
+    personal_data_page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("personal data"),
+    )
+    cookies_page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("cookie management"),
+    )
+
+    panels = [
+        FieldPanel("accessibility_page"),
+        FieldPanel("legal_page"),
+        FieldPanel("personal_data_page"),
+        FieldPanel("cookies_page"),
+    ]
+
+    class Meta:
+        verbose_name = _("footer")

@@ -1,0 +1,109 @@
+"""Template tags for the public pages: dates, language switcher, alternates, footer."""
+
+from django import template
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from wagtail.models import Locale, Page, Site
+
+register = template.Library()
+
+# "05 mai 2025" in French (as on the Mission's site), "5 May 2025" in English.
+DATE_FORMATS = {"fr": "d F Y", "en": "j F Y"}
+
+
+@register.filter
+def localized_date(value) -> str:
+    if not value:
+        return ""
+    language = translation.get_language() or "fr"
+    return date_format(value, DATE_FORMATS.get(language[:2], "j F Y"))
+
+
+@register.filter
+def yesno_ne(a, b) -> bool:
+    return a != b
+
+
+def _site_root(context) -> Page | None:
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    return site.root_page if site else None
+
+
+@register.simple_tag(takes_context=True)
+def site_home(context) -> Page | None:
+    """The home page in the current language."""
+    root = _site_root(context)
+    if root is None:
+        return None
+    return root.localized.specific
+
+
+def _alternates(context, page: Page) -> list[tuple[str, str, bool]]:
+    """(language code, URL, is_translation) for each language of the site."""
+    request = context.get("request")
+    result = []
+    home = _site_root(context)
+    for locale in Locale.objects.all().order_by("language_code"):
+        if page is not None and locale.pk == page.locale_id:
+            result.append((locale.language_code, page.get_url(request=request), True))
+            continue
+        translated = page.get_translation_or_none(locale) if page is not None else None
+        if translated is not None and translated.live:
+            result.append((locale.language_code, translated.get_url(request=request), True))
+        elif home is not None:
+            other_home = home.get_translation_or_none(locale)
+            if other_home is not None:
+                result.append((locale.language_code, other_home.get_url(request=request), False))
+    return result
+
+
+@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
+def language_switcher(context):
+    page = context.get("page")
+    current = translation.get_language()
+    languages = []
+    for code, url, _is_translation in _alternates(context, page):
+        with translation.override(code):
+            name = {"fr": "Français", "en": "English"}.get(code, code)
+        languages.append({"code": code, "url": url, "name": name, "current": code == current})
+    return {"languages": languages, "current": current}
+
+
+@register.inclusion_tag("includes/alternates.html", takes_context=True)
+def page_alternates(context, page: Page):
+    request = context.get("request")
+    links = [
+        (code, request.build_absolute_uri(url) if request else url)
+        for code, url, is_translation in _alternates(context, page)
+        if is_translation and url
+    ]
+    canonical = page.get_full_url(request=request)
+    default = next((url for code, url in links if code == "fr"), None)
+    return {"links": links, "canonical": canonical, "x_default": default}
+
+
+@register.simple_tag(takes_context=True)
+def footer_links(context) -> list[tuple[str, str]]:
+    from liberation.core.models import FooterSettings
+
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    if site is None:
+        return []
+    footer = FooterSettings.for_site(site)
+    labels = [
+        ("accessibility_page", _("Accessibility: partially compliant")),
+        ("legal_page", _("Legal notice")),
+        ("personal_data_page", _("Personal data")),
+        ("cookies_page", _("Cookie management")),
+    ]
+    links = []
+    for field, label in labels:
+        page = getattr(footer, field)
+        if page is not None:
+            url = page.localized.get_url(request=request)
+            if url:
+                links.append((label, url))
+    return links

@@ -1,0 +1,118 @@
+"""Ceremony pages (editorial, translated) and their registration settings (shared).
+
+wagtail-localize makes one page row per language; capacity and registration windows
+must be one value for both, so they live on `RegistrationSettings`, which the French
+and English pages point to.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.snippets.models import register_snippet
+
+from liberation.content.models import ContentPage
+
+
+class RegistrationSettings(models.Model):
+    class Mode(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        DRAW = "draw", _("Draw")
+
+    name = models.CharField(_("internal name"), max_length=255, unique=True)
+    capacity = models.PositiveIntegerField(_("capacity (seats)"))
+    opens_at = models.DateTimeField(_("registration opens at"))
+    closes_at = models.DateTimeField(_("registration closes at"))
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.FIRST_COME)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("capacity"),
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+        FieldPanel("mode"),
+    ]
+
+    class Meta:
+        verbose_name = _("registration settings")
+        verbose_name_plural = _("registration settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="registration_window_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("Registration must close after it opens.")})
+
+    def state(self, now=None) -> str:
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return "not_open"
+        if now >= self.closes_at:
+            return "closed"
+        return "open"
+
+
+register_snippet(RegistrationSettings)
+
+
+class CeremonyPage(ContentPage):
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    venue = models.CharField(_("venue"), max_length=255)
+    broadcast = models.TextField(
+        _("live broadcast"), blank=True, help_text=_("Channel and time of the live broadcast.")
+    )
+    registration_required = models.BooleanField(_("prior registration mandatory"), default=False)
+    registration = models.ForeignKey(
+        RegistrationSettings,
+        verbose_name=_("registration settings"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ceremony_pages",
+    )
+
+    type_label = _("Ceremony")
+    parent_page_types = ["content.SectionIndexPage"]
+    subpage_types: list[str] = []
+
+    content_panels = ContentPage.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+                FieldPanel("venue"),
+                FieldPanel("broadcast"),
+                FieldPanel("registration_required"),
+                FieldPanel("registration"),
+            ],
+            heading=_("Ceremony"),
+        )
+    ]
+
+    class Meta:
+        verbose_name = _("ceremony")
+        verbose_name_plural = _("ceremonies")
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": _("The ceremony cannot end before it starts.")})
+
+    @property
+    def is_past(self) -> bool:
+        return (self.ends_at or self.starts_at) < timezone.now()
+
+    def registration_state(self) -> str:
+        """What a visitor can do now: none, not_open, open, closed or past."""
+        if self.is_past:
+            return "past"
+        if not self.registration_required or self.registration is None:
+            return "none"
+        return self.registration.state()
