@@ -71,7 +71,7 @@ def language_switcher(context):
     return {"languages": languages, "current": current}
 
 
-@register.inclusion_tag("includes/alternates.html", takes_context=True)
+@register.inclusion_tag("includes/seo_head.html", takes_context=True)
 def page_alternates(context, page: Page):
     request = context.get("request")
     links = [
