@@ -1,10 +1,66 @@
-"""Fixtures shared by every app: a site with its structure in both languages."""
+"""Fixtures shared by every app: a site with its structure in both languages, and
+helpers that create published pages and their translations."""
+
+import datetime as dt
 
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the site structure once; each test then runs in a rolled-back transaction."""
+    from liberation.core.services import site_ensure_structure
+
+    with django_db_blocker.unblock():
+        site_ensure_structure()
+
+
 @pytest.fixture
 def structure(db):
+    """The structure (fast: it exists already, unless a transactional test flushed it)."""
     from liberation.core.services import site_ensure_structure
 
     return site_ensure_structure()
+
+
+def _publish(page):
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+@pytest.fixture
+def make_page(structure):
+    """make_page(ArticlePage, title=..., lang="fr", section="history", **fields)."""
+
+    def make(model, *, title, lang="fr", section="history", themes=(), places=(), **fields):
+        fields.setdefault("lead", f"Lead of {title}")
+        fields.setdefault("date", dt.date(2025, 4, 24))
+        parent = structure.sections[(section, lang)]
+        page = model(title=title, **fields)
+        parent.add_child(instance=page)
+        page.themes.set(themes)
+        page.places.set(places)
+        page.save()
+        return _publish(page)
+
+    return make
+
+
+@pytest.fixture
+def translate(structure):
+    """translate(page, "en", title=..., **fields): the published translation of `page`."""
+    from wagtail.models import Locale
+
+    def make(page, lang, *, title, **fields):
+        copy = page.copy_for_translation(Locale.objects.get(language_code=lang)).specific
+        copy.title = title
+        from django.utils.text import slugify
+
+        copy.slug = slugify(title)
+        for name, value in fields.items():
+            setattr(copy, name, value)
+        copy.save()
+        return _publish(copy)
+
+    return make

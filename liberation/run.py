@@ -56,9 +56,16 @@ def main() -> int:
     children = [
         subprocess.Popen(
             [
-                PY, "-m", "gunicorn", "liberation.wsgi",
-                "--bind", f"{host}:{port}", "--workers", workers,
-                "--access-logfile", "-" if os.environ.get("ACCESS_LOG") else "/dev/null",
+                PY,
+                "-m",
+                "gunicorn",
+                "liberation.wsgi",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                workers,
+                "--access-logfile",
+                "-" if os.environ.get("ACCESS_LOG") else "/dev/null",
             ],
             cwd=ROOT,
         ),

@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -228,12 +228,10 @@ class VideoPage(ContentPage):
     parent_page_types = ["content.SectionIndexPage"]
     subpage_types: list[str] = []
 
-    video = StreamField(
-        [("video", VideoBlock())], min_num=1, max_num=1, verbose_name=_("video")
-    )
+    video = StreamField([("video", VideoBlock())], min_num=1, max_num=1, verbose_name=_("video"))
 
-    content_panels = ContentPage.content_panels[:4] + [FieldPanel("video")] + (
-        ContentPage.content_panels[4:]
+    content_panels = (
+        ContentPage.content_panels[:4] + [FieldPanel("video")] + (ContentPage.content_panels[4:])
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page
 
@@ -45,9 +46,21 @@ class Period:
 
 PERIODS = [
     Period("before-june-1944", _("Before June 1944"), None, date(1944, 5, 31)),
-    Period("summer-1944", _("Summer 1944: landings and liberation"), date(1944, 6, 1), date(1944, 9, 30)),
-    Period("autumn-winter-1944", _("Autumn and winter 1944–1945"), date(1944, 10, 1), date(1945, 2, 28)),
-    Period("spring-1945", _("Spring 1945: the pockets and victory"), date(1945, 3, 1), date(1945, 5, 31)),
+    Period(
+        "summer-1944",
+        _("Summer 1944: landings and liberation"),
+        date(1944, 6, 1),
+        date(1944, 9, 30),
+    ),
+    Period(
+        "autumn-winter-1944", _("Autumn and winter 1944–1945"), date(1944, 10, 1), date(1945, 2, 28)
+    ),
+    Period(
+        "spring-1945",
+        _("Spring 1945: the pockets and victory"),
+        date(1945, 3, 1),
+        date(1945, 5, 31),
+    ),
     Period("after-victory", _("After the victory"), date(1945, 6, 1), None),
 ]
 
@@ -92,7 +105,9 @@ def content_listing(*, index: SectionIndexPage, filters: ListingFilters) -> Quer
         if period.end:
             items = items.filter(history_start__lte=period.end)
         if period.start:
-            items = items.filter(Q(history_end__gte=period.start) | Q(history_end__isnull=True, history_start__gte=period.start))
+            items = items.annotate(period_end=Coalesce("history_end", "history_start")).filter(
+                period_end__gte=period.start
+            )
     return items.order_by("-date", "-pk").specific()
 
 
@@ -115,7 +130,10 @@ def _overlap_score(a: ContentPage, b: ContentPage) -> float:
         return 0.0
     a_end = a.history_end or a.history_start
     b_end = b.history_end or b.history_start
-    if a.history_start - HISTORY_PROXIMITY <= b_end and b.history_start - HISTORY_PROXIMITY <= a_end:
+    if (
+        a.history_start - HISTORY_PROXIMITY <= b_end
+        and b.history_start - HISTORY_PROXIMITY <= a_end
+    ):
         return 1.0
     return 0.0
 
@@ -142,11 +160,12 @@ def related_cards(*, page: ContentPage, count: int = RELATED_COUNT) -> list[Page
         end = page.history_end or page.history_start
         near |= Q(
             history_start__lte=end + HISTORY_PROXIMITY,
-            history_end__gte=page.history_start - HISTORY_PROXIMITY,
+            period_end__gte=page.history_start - HISTORY_PROXIMITY,
         )
     candidates = (
         ContentPage.objects.live()
         .public()
+        .annotate(period_end=Coalesce("history_end", "history_start"))
         .filter(near)
         .exclude(translation_key__in=taken)
         .distinct()

@@ -73,21 +73,26 @@ class VideoBlock(blocks.StructBlock):
 
     def clean(self, value):
         errors = {}
+        try:
+            value = super().clean(value)
+        except StructBlockValidationError as error:
+            errors.update(error.block_errors)
         url, file = value.get("url"), value.get("file")
         if url and file:
-            errors["url"] = ValidationError(_("Give either a URL or a file, not both."))
+            errors.setdefault("url", ValidationError(_("Give either a URL or a file, not both.")))
         elif not url and not file:
-            errors["url"] = ValidationError(_("Give a video URL or choose a video file."))
+            errors.setdefault("url", ValidationError(_("Give a video URL or choose a video file.")))
         elif url and parse_video_url(url) is None:
-            errors["url"] = ValidationError(
-                _("Only Dailymotion, YouTube and Vimeo video addresses are accepted.")
-            )
+            message = _("Only Dailymotion, YouTube and Vimeo video addresses are accepted.")
+            errors.setdefault("url", ValidationError(message))
         captions = value.get("captions")
         if captions and not captions.file.name.lower().endswith(".vtt"):
-            errors["captions"] = ValidationError(_("Captions must be a WebVTT (.vtt) file."))
+            errors.setdefault(
+                "captions", ValidationError(_("Captions must be a WebVTT (.vtt) file."))
+            )
         if errors:
             raise StructBlockValidationError(block_errors=errors)
-        return super().clean(value)
+        return value
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -125,4 +130,3 @@ class SimpleBodyBlock(blocks.StreamBlock):
         features=RICH_TEXT_FEATURES, label=_("Paragraph"), template="blocks/paragraph.html"
     )
     heading = HeadingBlock()
-

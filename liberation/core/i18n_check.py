@@ -31,9 +31,22 @@ def main() -> int:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "liberation.settings.test"}
         try:
             subprocess.run(
-                [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "fr", "-l", "en",
-                 "--no-location", "--no-obsolete", "-v", "0"],
-                cwd=ROOT / "liberation", env=env, check=True,
+                [
+                    sys.executable,
+                    str(ROOT / "manage.py"),
+                    "makemessages",
+                    "-l",
+                    "fr",
+                    "-l",
+                    "en",
+                    "--no-location",
+                    "--no-obsolete",
+                    "-v",
+                    "0",
+                ],
+                cwd=ROOT / "liberation",
+                env=env,
+                check=True,
             )
             for lang in ("fr", "en"):
                 po = LOCALE / lang / "LC_MESSAGES" / "django.po"

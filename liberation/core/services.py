@@ -108,13 +108,14 @@ def site_ensure_structure() -> SiteStructure:
         "en": _translated(home, language="en", title=title, slug="home", intro=intro),
     }
 
-
     sections = {}
     for kind, names in SECTIONS.items():
         slug, title = names["fr"]
         section = SectionIndexPage.objects.child_of(home).filter(kind=kind).first()
         if section is None:
-            section = _child(home, SectionIndexPage, slug=slug, title=title, kind=kind, show_in_menus=True)
+            section = _child(
+                home, SectionIndexPage, slug=slug, title=title, kind=kind, show_in_menus=True
+            )
         sections[(kind, "fr")] = section
         slug, title = names["en"]
         sections[(kind, "en")] = _translated(section, language="en", title=title, slug=slug)
