@@ -3,9 +3,17 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from liberation.core import views as core_views
+from liberation.core.feeds import latest_content_feed
+from liberation.core.seo import PageSitemap
+
 urlpatterns = [
+    # Machine-readable files at the root, for every language.
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]
@@ -16,6 +24,11 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
+    # Before Wagtail's catch-all: /fr/feed/ and /en/feed/.
+    path("feed/", latest_content_feed, name="feed"),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
+
+handler404 = "liberation.core.views.page_not_found"
+handler500 = "liberation.core.views.server_error"

@@ -73,15 +73,13 @@ def language_switcher(context):
 
 @register.inclusion_tag("includes/seo_head.html", takes_context=True)
 def page_alternates(context, page: Page):
-    request = context.get("request")
-    links = [
-        (code, request.build_absolute_uri(url) if request else url)
-        for code, url, is_translation in _alternates(context, page)
-        if is_translation and url
-    ]
-    canonical = page.get_full_url(request=request)
-    default = next((url for code, url in links if code == "fr"), None)
-    return {"links": links, "canonical": canonical, "x_default": default}
+    """Canonical, hreflang, feed, Open Graph and JSON-LD for the head of `page`.
+
+    Every URL is absolute on the request's host (see liberation.core.seo).
+    """
+    from liberation.core.seo import head_metadata
+
+    return head_metadata(page=page, request=context.get("request"))
 
 
 @register.simple_tag(takes_context=True)
