@@ -37,7 +37,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 from wagtail.coreutils import find_available_slug
@@ -1077,7 +1077,7 @@ class _Writer:
 
 @contextmanager
 def _as_import_error(item: Item) -> Iterator[None]:
-    """A model validation error while writing names the line like any other error."""
+    """A model or database error while writing names the line like any other error."""
     try:
         yield
     except ValidationError as error:
@@ -1089,6 +1089,9 @@ def _as_import_error(item: Item) -> Iterator[None]:
         else:
             errors = [_error(item, None, " ".join(error.messages))]
         raise ImportFailed(errors) from error
+    except IntegrityError as error:
+        message = f"the database refused the change ({error}); nothing was imported"
+        raise ImportFailed([_error(item, None, message)]) from error
 
 
 def import_content(*, path: Path, draft: bool = False, dry_run: bool = False) -> ImportReport:

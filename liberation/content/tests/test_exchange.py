@@ -575,3 +575,34 @@ def test_editor_changes_survive_a_reimport_of_the_unchanged_file(jsonl, cherbour
 
     assert import_content(path=path).updated == []
     assert _page("programme").title == "Titre corrigé par la rédaction"
+
+
+def test_database_refusal_while_writing_is_reported_with_the_line(jsonl, monkeypatch):
+    from django.db import IntegrityError
+
+    def refuse(*, page, item, draft):
+        raise IntegrityError("CHECK constraint failed")
+
+    monkeypatch.setattr(exchange, "page_publish", refuse)
+    pages = Page.objects.count()
+    with pytest.raises(ImportFailed) as failure:
+        import_content(path=jsonl([line(key="a")]))
+    assert str(failure.value.errors[0]).startswith('line 1, key "a": the database refused')
+    assert Page.objects.count() == pages
+
+
+def test_translation_of_a_ceremony_on_the_site_keeps_its_registration(jsonl):
+    ceremony = {"type": "ceremony", "starts_at": "2030-05-08T10:00:00+02:00", "venue": "Paris"}
+    registration = {
+        "capacity": 80,
+        "opens_at": "2030-04-01T10:00:00+02:00",
+        "closes_at": "2030-05-01T10:00:00+02:00",
+    }
+    import_content(path=jsonl([line(key="ceremonie", registration=registration, **ceremony)]))
+    import_content(
+        path=jsonl([line(key="ceremony", lang="en", translation_of="ceremonie", **ceremony)])
+    )
+    english = _page("ceremony")
+    assert english.registration == _page("ceremonie").registration
+    assert english.registration.mode == "first_come"
+    assert english.registration_required
