@@ -660,9 +660,10 @@ def _assign_groups(items: list[Item], by_key: dict[str, Item], errors: list) -> 
             current = by_key[current.translation_of]
         item.group = current.translation_of or current.key
     languages: dict[tuple[str | None, str | None], Item] = {}
+    reported = {(error.line, error.field) for error in errors}
     for item in items:
         first = languages.setdefault((item.group, item.lang), item)
-        if first is not item and item.group:
+        if first is not item and item.group and (item.line, "translation_of") not in reported:
             language = LANGUAGE_NAMES.get(item.lang or "", item.lang)
             message = (
                 f'"{item.group}" already has a {language} version on line {first.line} '
