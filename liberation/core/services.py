@@ -86,6 +86,8 @@ def site_ensure_structure() -> SiteStructure:
         Locale.objects.get_or_create(language_code=code)
     fr = Locale.objects.get(language_code="fr")
     root = Page.get_first_root_node()
+    if root is None:  # a flushed database (Wagtail creates the root in a data migration)
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=fr, live=True))
 
     home = HomePage.objects.filter(locale=fr).first()
     if home is None:

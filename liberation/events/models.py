@@ -6,6 +6,7 @@ and English pages point to.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,12 +26,43 @@ class RegistrationSettings(models.Model):
     opens_at = models.DateTimeField(_("registration opens at"))
     closes_at = models.DateTimeField(_("registration closes at"))
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.FIRST_COME)
+    max_companions = models.PositiveSmallIntegerField(
+        _("companions per registration"),
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text=_("Each registrant may bring up to this many named companions."),
+    )
+    screening_required = models.BooleanField(_("security screening required"), default=False)
+    ask_birth_date = models.BooleanField(_("ask for the date of birth"), default=False)
+    ask_birth_place = models.BooleanField(_("ask for the place of birth"), default=False)
+    ask_nationality = models.BooleanField(_("ask for the nationality"), default=False)
+    retention_days = models.PositiveSmallIntegerField(
+        _("days personal data is kept after the ceremony"), default=30
+    )
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours a waiting-list offer stays open"), default=48
+    )
+    # Seats held by confirmed registrations and open waiting-list offers. Written only by
+    # liberation.registrations.services, under a lock on this row; the check constraint
+    # below is the database's own guarantee that nothing is ever oversold.
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
 
     panels = [
         FieldPanel("name"),
         FieldPanel("capacity"),
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
         FieldPanel("mode"),
+        FieldPanel("max_companions"),
+        MultiFieldPanel(
+            [
+                FieldPanel("screening_required"),
+                FieldPanel("ask_birth_date"),
+                FieldPanel("ask_birth_place"),
+                FieldPanel("ask_nationality"),
+            ],
+            heading=_("Security screening"),
+        ),
+        FieldRowPanel([FieldPanel("retention_days"), FieldPanel("offer_hours")]),
     ]
 
     class Meta:
@@ -40,7 +72,11 @@ class RegistrationSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
                 name="registration_window_ordered",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seats_taken__lte=models.F("capacity")),
+                name="registration_never_oversold",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -49,6 +85,14 @@ class RegistrationSettings(models.Model):
     def clean(self):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("Registration must close after it opens.")})
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.seats_taken)
+
+    @property
+    def asks_identity(self) -> bool:
+        return self.ask_birth_date or self.ask_birth_place or self.ask_nationality
 
     def state(self, now=None) -> str:
         now = now or timezone.now()
@@ -70,6 +114,14 @@ class CeremonyPage(ContentPage):
         _("live broadcast"), blank=True, help_text=_("Channel and time of the live broadcast.")
     )
     registration_required = models.BooleanField(_("prior registration mandatory"), default=False)
+    instructions = models.TextField(
+        _("practical instructions"),
+        blank=True,
+        help_text=_(
+            "Sent with the confirmation and printed on the badge: arrival time, forbidden "
+            "items, identity document to bring."
+        ),
+    )
     registration = models.ForeignKey(
         RegistrationSettings,
         verbose_name=_("registration settings"),
@@ -91,6 +143,7 @@ class CeremonyPage(ContentPage):
                 FieldPanel("broadcast"),
                 FieldPanel("registration_required"),
                 FieldPanel("registration"),
+                FieldPanel("instructions"),
             ],
             heading=_("Ceremony"),
         )

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "liberation.core",
     "liberation.content",
     "liberation.events",
+    "liberation.registrations",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -164,3 +165,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "liberation.local")

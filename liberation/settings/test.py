@@ -17,3 +17,13 @@ STORAGES = {
 }
 # Static files come from the finders in tests (no collectstatic run).
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+
+# SQLite tests use a file (not shared memory) so that the concurrency tests can open
+# it from several processes.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"liberation-test-{os.getpid()}.sqlite3")
+    }

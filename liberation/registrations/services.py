@@ -1,0 +1,374 @@
+"""Registration rules: capacity that never oversells, waiting list, draw, cancellation.
+
+Every function that changes seats runs in one transaction that first locks the
+ceremony's `RegistrationSettings` row: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite
+the connection opens every transaction as `BEGIN IMMEDIATE` (settings/base.py), which
+takes the database write lock up front. The check constraint
+`registration_never_oversold` backs the rule in the database itself.
+"""
+
+import random
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from liberation.events.models import RegistrationSettings
+
+from . import emails
+from .models import Companion, DrawLog, Registration
+
+Status = Registration.Status
+
+
+class RegistrationError(Exception):
+    """A rule refused the request; `code` says which (the view maps it to a message)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Person:
+    given_name: str
+    surname: str
+    birth_date: date | None = None
+    birth_place: str = ""
+    nationality: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationRequest:
+    email: str
+    registrant: Person
+    companions: list[Person] = field(default_factory=list)
+    language: str = "fr"
+    join_waitlist: bool = False
+
+
+@dataclass(frozen=True)
+class Created:
+    registration: Registration
+    token: str  # the private management token, for the link shown and emailed
+
+
+def management_token(registration: Registration) -> str:
+    """`REFERENCE-hmac`: unguessable, verifiable, never a primary key."""
+    digest = salted_hmac(
+        "liberation.registrations.manage", f"{registration.reference}:{registration.secret}"
+    ).hexdigest()[:32]
+    return f"{registration.reference}-{digest}"
+
+
+def _new_reference() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def identity_key(person: Person) -> str | None:
+    if person.birth_date is None:
+        return None
+    return f"{_fold(person.surname)}|{_fold(person.given_name)}|{person.birth_date.isoformat()}"
+
+
+def _locked(ceremony_id: int) -> RegistrationSettings:
+    """The ceremony row, locked until the end of the current transaction."""
+    return RegistrationSettings.objects.select_for_update().get(pk=ceremony_id)
+
+
+def _take_seats(ceremony: RegistrationSettings, seats: int) -> None:
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(seats_taken=F("seats_taken") + seats)
+    ceremony.seats_taken += seats
+
+
+def _next_position(ceremony: RegistrationSettings) -> int:
+    last = ceremony.registrations.aggregate(m=Max("waitlist_position"))["m"]
+    return (last or 0) + 1
+
+
+def registration_create(
+    *, ceremony: RegistrationSettings, request: RegistrationRequest, now: datetime | None = None
+) -> Created:
+    """Register a person (and companions): confirmed, waiting list, or application (draw).
+
+    Raises RegistrationError with code: not_open, closed, too_many_companions, full,
+    already_registered.
+    """
+    now = now or timezone.now()
+    if len(request.companions) > ceremony.max_companions:
+        raise RegistrationError("too_many_companions")
+    seats = 1 + len(request.companions)
+    with transaction.atomic():
+        ceremony = _locked(ceremony.pk)
+        state = ceremony.state(now)
+        if state != "open":
+            raise RegistrationError(state)
+        email = request.email.strip().lower()
+        key = identity_key(request.registrant) if ceremony.screening_required else None
+        active = ceremony.registrations.filter(status__in=Registration.ACTIVE)
+        if active.filter(email=email).exists() or (
+            key and active.filter(identity_key=key).exists()
+        ):
+            raise RegistrationError("already_registered")
+        if ceremony.mode == RegistrationSettings.Mode.DRAW:
+            status = Status.APPLIED
+        elif ceremony.seats_taken + seats <= ceremony.capacity:
+            status = Status.CONFIRMED
+        elif request.join_waitlist:
+            status = Status.WAITLISTED
+        else:
+            raise RegistrationError("full")
+        person = request.registrant
+        registration = Registration(
+            ceremony=ceremony,
+            reference=_new_reference(),
+            secret=secrets.token_hex(16),
+            language=request.language,
+            email=email,
+            given_name=person.given_name.strip(),
+            surname=person.surname.strip(),
+            birth_date=person.birth_date,
+            birth_place=person.birth_place.strip(),
+            nationality=person.nationality.strip(),
+            identity_key=key,
+            seats=seats,
+            status=status,
+            screening=(
+                Registration.Screening.PENDING
+                if ceremony.screening_required
+                else Registration.Screening.NOT_REQUIRED
+            ),
+            waitlist_position=_next_position(ceremony) if status == Status.WAITLISTED else None,
+        )
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError as error:  # the unique constraints, should a check above miss
+            raise RegistrationError("already_registered") from error
+        _save_companions(registration, request.companions)
+        if status == Status.CONFIRMED:
+            _take_seats(ceremony, seats)
+        emails.queue_for_status(registration=registration)
+    return Created(registration=registration, token=management_token(registration))
+
+
+def _save_companions(registration: Registration, companions: list[Person]) -> None:
+    Companion.objects.bulk_create(
+        Companion(
+            registration=registration,
+            given_name=p.given_name.strip(),
+            surname=p.surname.strip(),
+            birth_date=p.birth_date,
+            birth_place=p.birth_place.strip(),
+            nationality=p.nationality.strip(),
+            position=i,
+        )
+        for i, p in enumerate(companions)
+    )
+
+
+def registration_for_token(*, token: str) -> Registration | None:
+    """The registration a management token opens, or None (tampered, unknown, erased)."""
+    if not token or len(token) > 100 or "-" not in token:
+        return None
+    reference = token.split("-", 1)[0]
+    registration = (
+        Registration.objects.select_related("ceremony")
+        .filter(reference=reference, erased_at__isnull=True)
+        .first()
+    )
+    if registration is None or not constant_time_compare(token, management_token(registration)):
+        return None
+    return registration
+
+
+def _release(ceremony: RegistrationSettings, registration: Registration) -> None:
+    if registration.status in Registration.HOLDING:
+        _take_seats(ceremony, -registration.seats)
+
+
+def _offer_free_seats(ceremony: RegistrationSettings, now: datetime) -> list[Registration]:
+    """Offer freed seats to the waiting list, in order, while the next in line fits."""
+    offered = []
+    queue = ceremony.registrations.filter(status=Status.WAITLISTED).order_by("waitlist_position")
+    for candidate in queue:
+        if ceremony.seats_taken + candidate.seats > ceremony.capacity:
+            break  # keep the order: nobody jumps the queue because their group is smaller
+        candidate.status = Status.OFFERED
+        candidate.offered_until = now + timedelta(hours=ceremony.offer_hours)
+        candidate.save(update_fields=["status", "offered_until", "updated_at"])
+        _take_seats(ceremony, candidate.seats)
+        emails.queue_for_status(registration=candidate)
+        offered.append(candidate)
+    return offered
+
+
+def registration_cancel(*, registration: Registration, now: datetime | None = None) -> None:
+    """Cancel (by the registrant or staff); freed seats go to the waiting list at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ceremony = _locked(registration.ceremony_id)
+        registration.refresh_from_db()
+        if registration.status not in Registration.ACTIVE:
+            raise RegistrationError("not_active")
+        _release(ceremony, registration)
+        registration.status = Status.CANCELLED
+        registration.waitlist_position = None
+        registration.offered_until = None
+        registration.save(
+            update_fields=["status", "waitlist_position", "offered_until", "updated_at"]
+        )
+        emails.queue_for_status(registration=registration)
+        if (
+            ceremony.mode == RegistrationSettings.Mode.FIRST_COME
+            or DrawLog.objects.filter(ceremony=ceremony).exists()
+        ):
+            _offer_free_seats(ceremony, now)
+
+
+def offer_accept(*, registration: Registration, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    with transaction.atomic():
+        _locked(registration.ceremony_id)
+        registration.refresh_from_db()
+        if registration.status != Status.OFFERED:
+            raise RegistrationError("no_offer")
+        if registration.offered_until and registration.offered_until <= now:
+            raise RegistrationError("offer_expired")
+        registration.status = Status.CONFIRMED
+        registration.waitlist_position = None
+        registration.offered_until = None
+        registration.save(
+            update_fields=["status", "waitlist_position", "offered_until", "updated_at"]
+        )
+        emails.queue_for_status(registration=registration)
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Expire the offers whose delay has passed and pass the seats to the next in line."""
+    now = now or timezone.now()
+    expired = 0
+    ceremony_ids = (
+        Registration.objects.filter(status=Status.OFFERED, offered_until__lte=now)
+        .values_list("ceremony_id", flat=True)
+        .distinct()
+    )
+    for ceremony_id in list(ceremony_ids):
+        with transaction.atomic():
+            ceremony = _locked(ceremony_id)
+            for registration in ceremony.registrations.filter(
+                status=Status.OFFERED, offered_until__lte=now
+            ):
+                _release(ceremony, registration)
+                registration.status = Status.EXPIRED
+                registration.save(update_fields=["status", "updated_at"])
+                expired += 1
+            _offer_free_seats(ceremony, now)
+    return expired
+
+
+def companions_update(
+    *, registration: Registration, companions: list[Person], now: datetime | None = None
+) -> None:
+    """Replace the named companions; more seats are taken only if they are free."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ceremony = _locked(registration.ceremony_id)
+        registration.refresh_from_db()
+        if registration.status not in Registration.ACTIVE:
+            raise RegistrationError("not_active")
+        if len(companions) > ceremony.max_companions:
+            raise RegistrationError("too_many_companions")
+        seats = 1 + len(companions)
+        delta = seats - registration.seats
+        if registration.status in Registration.HOLDING:
+            if ceremony.seats_taken + delta > ceremony.capacity:
+                raise RegistrationError("full")
+            _take_seats(ceremony, delta)
+        registration.companions.all().delete()
+        _save_companions(registration, companions)
+        registration.seats = seats
+        registration.save(update_fields=["seats", "updated_at"])
+        if delta < 0 and registration.status in Registration.HOLDING:
+            _offer_free_seats(ceremony, now)
+
+
+def draw_run(
+    *, ceremony: RegistrationSettings, seed: str | None = None, performed_by: str = ""
+) -> DrawLog:
+    """Draw among the applications: confirm up to capacity, wait-list the rest in order.
+
+    Reproducible: the same seed over the same applications gives the same order; the
+    seed and the result are logged. Only once per ceremony, after registration closes.
+    """
+    seed = seed or secrets.token_hex(16)
+    with transaction.atomic():
+        ceremony = _locked(ceremony.pk)
+        if ceremony.mode != RegistrationSettings.Mode.DRAW:
+            raise RegistrationError("not_draw")
+        if DrawLog.objects.filter(ceremony=ceremony).exists():
+            raise RegistrationError("already_drawn")
+        if ceremony.state() != "closed":
+            raise RegistrationError("still_open")
+        applications = list(ceremony.registrations.filter(status=Status.APPLIED).order_by("pk"))
+        random.Random(seed).shuffle(applications)
+        position = _next_position(ceremony)
+        confirmed = waitlisted = 0
+        for registration in applications:
+            if waitlisted == 0 and ceremony.seats_taken + registration.seats <= ceremony.capacity:
+                registration.status = Status.CONFIRMED
+                _take_seats(ceremony, registration.seats)
+                confirmed += 1
+            else:
+                registration.status = Status.WAITLISTED
+                registration.waitlist_position = position
+                position += 1
+                waitlisted += 1
+            registration.save(update_fields=["status", "waitlist_position", "updated_at"])
+            emails.queue_for_status(registration=registration)
+        return DrawLog.objects.create(
+            ceremony=ceremony,
+            seed=seed,
+            drawn_order=[r.reference for r in applications],
+            confirmed=confirmed,
+            waitlisted=waitlisted,
+            performed_by=performed_by,
+        )
+
+
+def screening_decide(*, registration: Registration, approved: bool) -> None:
+    """Record the security services' decision; a refusal frees the seats."""
+    with transaction.atomic():
+        ceremony = _locked(registration.ceremony_id)
+        registration.refresh_from_db()
+        refused = not approved and registration.status in Registration.ACTIVE
+        if refused:
+            _release(ceremony, registration)
+            registration.status = Status.REFUSED
+            registration.waitlist_position = None
+            registration.offered_until = None
+        registration.screening = (
+            Registration.Screening.APPROVED if approved else Registration.Screening.REFUSED
+        )
+        registration.save(
+            update_fields=[
+                "status",
+                "screening",
+                "waitlist_position",
+                "offered_until",
+                "updated_at",
+            ]
+        )
+        if refused:
+            _offer_free_seats(ceremony, timezone.now())

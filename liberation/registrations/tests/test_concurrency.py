@@ -1,0 +1,177 @@
+"""Concurrent registrations never oversell.
+
+Each race has its control: a naive read-check-write without the lock, run the same
+way, must oversell (proving the test can see the race); then the service must not.
+PostgreSQL: threads, each with its own connection. SQLite: several processes on the
+same database file.
+"""
+
+import multiprocessing
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from liberation.events.models import RegistrationSettings
+from liberation.registrations.models import Registration
+from liberation.registrations.services import (
+    Person,
+    RegistrationError,
+    RegistrationRequest,
+    registration_create,
+)
+
+CAPACITY = 5
+ATTEMPTS = 16
+
+
+def _request(n: int) -> RegistrationRequest:
+    return RegistrationRequest(
+        email=f"rush{n}@example.org", registrant=Person(given_name=f"P{n}", surname="Rush")
+    )
+
+
+def naive_register(ceremony_id: int, n: int, barrier) -> str:
+    """What the service would be without the lock: read, decide, then write."""
+    from liberation.registrations.services import _new_reference
+
+    ceremony = RegistrationSettings.objects.get(pk=ceremony_id)
+    taken = ceremony.seats_taken
+    barrier.wait()  # everyone has read the same counter
+    if taken + 1 > ceremony.capacity:
+        return "full"
+    with transaction.atomic():
+        Registration.objects.create(
+            ceremony=ceremony,
+            reference=_new_reference(),
+            secret="x",
+            email=f"naive{n}@example.org",
+            given_name="P",
+            surname="Naive",
+            status=Registration.Status.CONFIRMED,
+        )
+        RegistrationSettings.objects.filter(pk=ceremony_id).update(seats_taken=taken + 1)
+    return "confirmed"
+
+
+def locked_register(ceremony_id: int, n: int, barrier) -> str:
+    barrier.wait()
+    try:
+        registration_create(
+            ceremony=RegistrationSettings.objects.get(pk=ceremony_id), request=_request(n)
+        )
+    except RegistrationError as error:
+        return error.code
+    return "confirmed"
+
+
+def _confirmed(ceremony_id: int) -> int:
+    return Registration.objects.filter(
+        ceremony_id=ceremony_id, status=Registration.Status.CONFIRMED
+    ).count()
+
+
+# --- PostgreSQL: threads --------------------------------------------------------------
+
+
+def _run_threads(target, ceremony_id: int) -> list[str]:
+    barrier = threading.Barrier(ATTEMPTS, timeout=20)
+    results: list[str] = []
+
+    def worker(n: int) -> None:
+        try:
+            results.append(target(ceremony_id, n, barrier))
+        except threading.BrokenBarrierError:
+            results.append("barrier")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(ATTEMPTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL=postgres://…)"
+)
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_control_naive_code_oversells(make_ceremony):
+    ceremony = make_ceremony(capacity=CAPACITY)
+    _run_threads(naive_register, ceremony.pk)
+    assert _confirmed(ceremony.pk) > CAPACITY  # the race is real and this test sees it
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_service_never_oversells(make_ceremony):
+    ceremony = make_ceremony(capacity=CAPACITY)
+    results = _run_threads(locked_register, ceremony.pk)
+    ceremony.refresh_from_db()
+    assert _confirmed(ceremony.pk) == CAPACITY == ceremony.seats_taken
+    assert results.count("confirmed") == CAPACITY
+    assert results.count("full") == ATTEMPTS - CAPACITY
+
+
+# --- SQLite: processes ----------------------------------------------------------------
+
+
+def _process_main(target_name: str, ceremony_id: int, n: int, barrier, queue) -> None:
+    connections.close_all()  # never share the parent's connection
+    target = {"naive": naive_register, "locked": locked_register}[target_name]
+    try:
+        queue.put(target(ceremony_id, n, barrier))
+    except Exception as error:  # reported to the parent, which fails the test
+        queue.put(f"error: {type(error).__name__}: {error}")
+    finally:
+        connections.close_all()
+
+
+def _run_processes(target_name: str, ceremony_id: int) -> list[str]:
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(ATTEMPTS, timeout=20)
+    queue = context.Queue()
+    connections.close_all()
+    processes = [
+        context.Process(target=_process_main, args=(target_name, ceremony_id, n, barrier, queue))
+        for n in range(ATTEMPTS)
+    ]
+    for process in processes:
+        process.start()
+    results = [queue.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+    return results
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite test")
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_control_naive_code_oversells(make_ceremony):
+    ceremony = make_ceremony(capacity=CAPACITY)
+    results = _run_processes("naive", ceremony.pk)
+    assert not [r for r in results if r.startswith("error")], results
+    assert _confirmed(ceremony.pk) > CAPACITY  # the race is real and this test sees it
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_service_never_oversells(make_ceremony):
+    ceremony = make_ceremony(capacity=CAPACITY)
+    # The service takes the write lock at BEGIN, so processes cannot all meet at a
+    # barrier inside it: they meet just before calling it.
+    results = _run_processes("locked", ceremony.pk)
+    ceremony.refresh_from_db()
+    assert not [r for r in results if r.startswith("error")], results
+    assert _confirmed(ceremony.pk) == CAPACITY == ceremony.seats_taken
+    assert results.count("confirmed") == CAPACITY
+    assert results.count("full") == ATTEMPTS - CAPACITY

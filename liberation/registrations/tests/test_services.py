@@ -1,0 +1,287 @@
+"""The registration rules, one by one: capacity, duplicates, waiting list, draw."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError
+from django.utils import timezone
+
+from liberation.events.models import RegistrationSettings
+from liberation.registrations.models import DrawLog, OutboxMessage, Registration
+from liberation.registrations.services import (
+    Person,
+    RegistrationError,
+    RegistrationRequest,
+    companions_update,
+    draw_run,
+    management_token,
+    offer_accept,
+    offers_expire,
+    registration_cancel,
+    registration_create,
+    registration_for_token,
+    screening_decide,
+)
+
+S = Registration.Status
+
+
+def request(n: int, companions: int = 0, **kwargs) -> RegistrationRequest:
+    return RegistrationRequest(
+        email=f"person{n}@example.org",
+        registrant=Person(given_name=f"Jeanne{n}", surname="Martin"),
+        companions=[Person(given_name=f"C{i}", surname="Martin") for i in range(companions)],
+        **kwargs,
+    )
+
+
+def seats(ceremony) -> int:
+    ceremony.refresh_from_db()
+    return ceremony.seats_taken
+
+
+def test_confirms_until_full_then_refuses(make_ceremony):
+    ceremony = make_ceremony(capacity=3)
+    first = registration_create(ceremony=ceremony, request=request(1, companions=1))
+    assert first.registration.status == S.CONFIRMED and first.registration.seats == 2
+    registration_create(ceremony=ceremony, request=request(2))
+    with pytest.raises(RegistrationError) as error:
+        registration_create(ceremony=ceremony, request=request(3))
+    assert error.value.code == "full"
+    assert seats(ceremony) == 3
+    assert Registration.objects.count() == 2
+
+
+def test_group_larger_than_seats_left_is_refused(make_ceremony):
+    ceremony = make_ceremony(capacity=3)
+    registration_create(ceremony=ceremony, request=request(1, companions=1))
+    with pytest.raises(RegistrationError, match="full"):
+        registration_create(ceremony=ceremony, request=request(2, companions=1))
+    assert seats(ceremony) == 2
+
+
+def test_one_registration_per_email_case_insensitive(make_ceremony):
+    ceremony = make_ceremony()
+    registration_create(ceremony=ceremony, request=request(1))
+    again = RegistrationRequest(
+        email=" PERSON1@Example.org ", registrant=Person(given_name="X", surname="Y")
+    )
+    with pytest.raises(RegistrationError, match="already_registered"):
+        registration_create(ceremony=ceremony, request=again)
+
+
+def test_one_registration_per_identity_when_screened(make_ceremony):
+    ceremony = make_ceremony(screening_required=True, ask_birth_date=True)
+    born = dt.date(1950, 5, 8)
+    registration_create(
+        ceremony=ceremony,
+        request=RegistrationRequest(
+            email="a@example.org",
+            registrant=Person(given_name="Hélène", surname="Durand", birth_date=born),
+        ),
+    )
+    with pytest.raises(RegistrationError, match="already_registered"):
+        registration_create(
+            ceremony=ceremony,
+            request=RegistrationRequest(
+                email="b@example.org",
+                registrant=Person(given_name="helene", surname=" DURAND", birth_date=born),
+            ),
+        )
+
+
+def test_database_refuses_a_second_active_registration(make_ceremony):
+    ceremony = make_ceremony()
+    created = registration_create(ceremony=ceremony, request=request(1))
+    duplicate = Registration(
+        ceremony=ceremony,
+        reference="ZZZZZZZZ",
+        secret="x",
+        email=created.registration.email,
+        given_name="A",
+        surname="B",
+        status=S.WAITLISTED,
+    )
+    with pytest.raises(IntegrityError):
+        duplicate.save()
+
+
+def test_database_refuses_overselling(make_ceremony):
+    ceremony = make_ceremony(capacity=2)
+    with pytest.raises(IntegrityError):
+        RegistrationSettings.objects.filter(pk=ceremony.pk).update(seats_taken=3)
+
+
+def test_too_many_companions(make_ceremony):
+    ceremony = make_ceremony(max_companions=1)
+    with pytest.raises(RegistrationError, match="too_many_companions"):
+        registration_create(ceremony=ceremony, request=request(1, companions=2))
+    assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "code"),
+    [(1, 2, "not_open"), (-2, -1, "closed")],
+)
+def test_outside_the_window(make_ceremony, opens, closes, code):
+    now = timezone.now()
+    ceremony = make_ceremony(
+        opens_at=now + dt.timedelta(hours=opens), closes_at=now + dt.timedelta(hours=closes)
+    )
+    with pytest.raises(RegistrationError) as error:
+        registration_create(ceremony=ceremony, request=request(1))
+    assert error.value.code == code
+    assert Registration.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+def test_confirmation_email_is_in_the_outbox_in_the_registrants_language(make_ceremony):
+    ceremony = make_ceremony()
+    created = registration_create(ceremony=ceremony, request=request(1, language="en"))
+    message = OutboxMessage.objects.get(registration=created.registration)
+    assert message.kind == OutboxMessage.Kind.CONFIRMATION
+    assert message.to == "person1@example.org"
+    assert f"/en/r/{created.token}/" in message.body
+    assert "Arrivée à 16 h 30" in message.body
+
+
+def test_management_token_opens_only_its_registration(make_ceremony):
+    ceremony = make_ceremony()
+    created = registration_create(ceremony=ceremony, request=request(1))
+    assert registration_for_token(token=created.token) == created.registration
+    assert created.token == management_token(created.registration)
+    tampered = created.token[:-1] + ("0" if created.token[-1] != "0" else "1")
+    for bad in (tampered, created.registration.reference, "", "x" * 500, "-"):
+        assert registration_for_token(token=bad) is None
+
+
+def test_waiting_list_gets_the_freed_seats_in_order(make_ceremony):
+    ceremony = make_ceremony(capacity=2)
+    first = registration_create(ceremony=ceremony, request=request(1, companions=1))
+    w1 = registration_create(ceremony=ceremony, request=request(2, join_waitlist=True))
+    w2 = registration_create(ceremony=ceremony, request=request(3, join_waitlist=True))
+    assert [w1.registration.waitlist_position, w2.registration.waitlist_position] == [1, 2]
+    registration_cancel(registration=first.registration)
+    w1.registration.refresh_from_db()
+    w2.registration.refresh_from_db()
+    assert w1.registration.status == S.OFFERED and w2.registration.status == S.OFFERED
+    assert seats(ceremony) == 2
+    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.OFFER).count() == 2
+    offer_accept(registration=w1.registration)
+    w1.registration.refresh_from_db()
+    assert w1.registration.status == S.CONFIRMED
+
+
+def test_waiting_list_keeps_its_order_for_groups(make_ceremony):
+    ceremony = make_ceremony(capacity=2)
+    single = registration_create(ceremony=ceremony, request=request(1))
+    registration_create(ceremony=ceremony, request=request(2))
+    group = registration_create(
+        ceremony=ceremony, request=request(3, companions=1, join_waitlist=True)
+    )
+    later = registration_create(ceremony=ceremony, request=request(4, join_waitlist=True))
+    registration_cancel(registration=single.registration)
+    group.registration.refresh_from_db()
+    later.registration.refresh_from_db()
+    # One seat free, the group of two is first: nobody jumps the queue.
+    assert group.registration.status == S.WAITLISTED
+    assert later.registration.status == S.WAITLISTED
+    assert seats(ceremony) == 1
+
+
+def test_expired_offer_passes_to_the_next(make_ceremony):
+    ceremony = make_ceremony(capacity=1, offer_hours=2)
+    first = registration_create(ceremony=ceremony, request=request(1))
+    w1 = registration_create(ceremony=ceremony, request=request(2, join_waitlist=True))
+    w2 = registration_create(ceremony=ceremony, request=request(3, join_waitlist=True))
+    registration_cancel(registration=first.registration)
+    assert offers_expire(now=timezone.now() + dt.timedelta(hours=1)) == 0
+    assert offers_expire(now=timezone.now() + dt.timedelta(hours=3)) == 1
+    w1.registration.refresh_from_db()
+    w2.registration.refresh_from_db()
+    assert w1.registration.status == S.EXPIRED
+    assert w2.registration.status == S.OFFERED
+    assert seats(ceremony) == 1
+    with pytest.raises(RegistrationError, match="no_offer"):
+        offer_accept(registration=w1.registration)
+
+
+def test_cancel_twice_is_refused(make_ceremony):
+    ceremony = make_ceremony()
+    created = registration_create(ceremony=ceremony, request=request(1))
+    registration_cancel(registration=created.registration)
+    with pytest.raises(RegistrationError, match="not_active"):
+        registration_cancel(registration=created.registration)
+    assert seats(ceremony) == 0
+    # Once cancelled, the same person may register again.
+    registration_create(ceremony=ceremony, request=request(1))
+
+
+def test_companions_change_within_capacity(make_ceremony):
+    ceremony = make_ceremony(capacity=3, max_companions=2)
+    created = registration_create(ceremony=ceremony, request=request(1))
+    registration_create(ceremony=ceremony, request=request(2))
+    companions = [Person(given_name="Paul", surname="Martin")]
+    companions_update(registration=created.registration, companions=companions)
+    assert seats(ceremony) == 3
+    with pytest.raises(RegistrationError, match="full"):
+        companions_update(registration=created.registration, companions=companions * 2)
+    companions_update(registration=created.registration, companions=[])
+    assert seats(ceremony) == 2
+    assert created.registration.companions.count() == 0
+
+
+def _closed_draw(make_ceremony, capacity):
+    ceremony = make_ceremony(capacity=capacity, mode="draw")
+    for n in range(6):
+        registration_create(ceremony=ceremony, request=request(n))
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(
+        closes_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    ceremony.refresh_from_db()
+    return ceremony
+
+
+def test_draw_is_reproducible_and_logged(make_ceremony):
+    ceremony = _closed_draw(make_ceremony, capacity=4)
+    assert set(Registration.objects.values_list("status", flat=True)) == {S.APPLIED}
+    assert seats(ceremony) == 0
+    log = draw_run(ceremony=ceremony, seed="graine-1945", performed_by="staff")
+    assert (log.confirmed, log.waitlisted) == (4, 2)
+    assert seats(ceremony) == 4
+    drawn = log.drawn_order
+    confirmed = set(
+        Registration.objects.filter(status=S.CONFIRMED).values_list("reference", flat=True)
+    )
+    assert confirmed == set(drawn[:4])
+    waitlisted = Registration.objects.filter(status=S.WAITLISTED).order_by("waitlist_position")
+    assert [r.reference for r in waitlisted] == drawn[4:]
+    # Same seed, same applications (in the same primary-key order): same result.
+    import random
+
+    applications = sorted(Registration.objects.all(), key=lambda r: r.pk)
+    random.Random("graine-1945").shuffle(applications)
+    assert [r.reference for r in applications] == drawn
+    with pytest.raises(RegistrationError, match="already_drawn"):
+        draw_run(ceremony=ceremony, seed="autre")
+    assert DrawLog.objects.count() == 1
+
+
+def test_draw_refused_while_open(make_ceremony):
+    ceremony = make_ceremony(mode="draw")
+    with pytest.raises(RegistrationError, match="still_open"):
+        draw_run(ceremony=ceremony)
+
+
+def test_screening_refusal_frees_the_seats(make_ceremony):
+    ceremony = make_ceremony(capacity=1, screening_required=True)
+    first = registration_create(ceremony=ceremony, request=request(1))
+    waiting = registration_create(ceremony=ceremony, request=request(2, join_waitlist=True))
+    assert first.registration.screening == Registration.Screening.PENDING
+    screening_decide(registration=first.registration, approved=False)
+    first.registration.refresh_from_db()
+    waiting.registration.refresh_from_db()
+    assert first.registration.status == S.REFUSED
+    assert waiting.registration.status == S.OFFERED
+    screening_decide(registration=waiting.registration, approved=True)
+    waiting.registration.refresh_from_db()
+    assert waiting.registration.screening == Registration.Screening.APPROVED
