@@ -61,6 +61,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    badge_revoked_at = models.DateTimeField(_("badge revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("registration")
@@ -168,3 +169,53 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
+
+
+class SigningKey(models.Model):
+    """The ceremony's Ed25519 key pair: badges are signed with it, and gates verify them
+    offline with the public key alone."""
+
+    ceremony = models.OneToOneField(
+        RegistrationSettings, on_delete=models.CASCADE, related_name="signing_key"
+    )
+    private_key = models.BinaryField(editable=False)  # raw 32 bytes
+    public_key = models.BinaryField(editable=False)  # raw 32 bytes
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"signing key of ceremony {self.ceremony_id}"
+
+
+class CheckIn(models.Model):
+    """One accepted entry at a gate. The scanner's nonce makes a replayed sync harmless;
+    one entry per registration makes a second badge scan answer "already checked in"."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="checkin"
+    )
+    nonce = models.CharField(max_length=64, unique=True)
+    gate = models.CharField(_("gate"), max_length=50, blank=True)
+    scanned_at = models.DateTimeField(_("scanned at"))
+    received_at = models.DateTimeField(auto_now_add=True)
+    staff = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} at {self.scanned_at:%H:%M} ({self.gate})"
+
+
+class AuditLog(models.Model):
+    """Every staff view, export or import of identity data, and every staff action."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.CharField(max_length=150)
+    action = models.CharField(max_length=50)
+    ceremony = models.ForeignKey(
+        RegistrationSettings, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action}"
