@@ -46,3 +46,49 @@ def test_demo_has_the_cherbourg_article_with_translation_related_and_video():
     assert video.value["file"].title == "cherbourg-1944.mp4"
     assert video.value["captions"].title == "cherbourg-1944.vtt"
     assert video.value["transcript"]
+
+
+def test_demo_has_an_upcoming_ceremony_open_for_registration_and_the_past_one():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from liberation.core.demo.upcoming import next_ceremony_year
+    from liberation.events.models import CeremonyPage
+
+    _load_demo()
+    year = next_ceremony_year(timezone.localdate())
+    upcoming = ContentKey.objects.get(key=f"ceremonie-8-mai-{year}").page.specific
+    assert isinstance(upcoming, CeremonyPage)
+    assert upcoming.starts_at.date() == dt.date(year, 5, 8)
+    if timezone.localdate() < dt.date(year, 5, 5):
+        assert upcoming.registration_state() == "open"
+    assert upcoming.registration.screening_required and upcoming.registration.max_companions == 2
+    english = upcoming.get_translation(Locale.objects.get(language_code="en")).specific
+    assert english.registration_id == upcoming.registration_id
+    assert english.instructions.startswith("Arrive from 4.30 pm")
+
+    past = ContentKey.objects.get(key="ceremonie-8-mai-2025").page.specific
+    assert past.registration_state() == "past"
+
+
+def test_upcoming_ceremony_dates_follow_the_day_of_loading():
+    import datetime as dt
+
+    from liberation.core.demo.upcoming import next_ceremony_year, upcoming_lines
+
+    assert next_ceremony_year(dt.date(2026, 11, 24)) == 2027
+    assert next_ceremony_year(dt.date(2027, 5, 8)) == 2027
+    assert next_ceremony_year(dt.date(2027, 5, 9)) == 2028
+    fr = upcoming_lines(year=2027)[0]
+    assert fr["registration"]["opens_at"].startswith("2026-05-09")
+    assert fr["registration"]["closes_at"].startswith("2027-05-05")
+    assert upcoming_lines(year=2027) == upcoming_lines(year=2027)
+
+
+def test_demo_themes_have_names_in_both_languages():
+    from liberation.content.models import Theme
+
+    _load_demo()
+    theme = Theme.objects.get(slug="poches-de-l-atlantique")
+    assert (theme.name_fr, theme.name_en) == ("Poches de l’Atlantique", "Atlantic pockets")
