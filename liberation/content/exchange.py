@@ -949,7 +949,10 @@ class _Writer:
 
     @staticmethod
     def free_slug(*, parent: Page, item: Item, page_id: int | None = None) -> str:
-        slug = slugify(item.title)[:SLUG_MAX_LENGTH].strip("-") or item.key
+        slug = slugify(item.title)
+        if len(slug) > SLUG_MAX_LENGTH:  # cut at a word boundary, not inside a word
+            slug = slug[: SLUG_MAX_LENGTH + 1].rsplit("-", 1)[0]
+        slug = slug.strip("-") or item.key
         return find_available_slug(parent, slug, ignore_page_id=page_id)
 
     def set_fields(self, page: ContentPage, item: Item) -> None:
