@@ -36,9 +36,15 @@ def manage(*args: str) -> None:
 
 
 def publish_clock(stop: threading.Event) -> None:
-    """Wagtail's scheduled publishing needs `publish_scheduled` run every minute."""
+    """Every minute: Wagtail's scheduled publishing (`publish_scheduled`), then the
+    registrations' scheduled work (`registrations_tick`: expired offers, reminders,
+    erasure of personal data, the email outbox). One after the other, so a slow run
+    delays the next instead of overlapping it."""
     while not stop.wait(60):
-        subprocess.run([PY, str(ROOT / "manage.py"), "publish_scheduled"], cwd=ROOT, check=False)
+        for command in ("publish_scheduled", "registrations_tick"):
+            if stop.is_set():
+                break
+            subprocess.run([PY, str(ROOT / "manage.py"), command], cwd=ROOT, check=False)
 
 
 def main() -> int:

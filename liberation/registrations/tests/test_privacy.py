@@ -1,0 +1,186 @@
+"""Personal data: erased after the retention period (anonymous counts survive), and
+exported on request."""
+
+import datetime as dt
+import json
+from collections import Counter
+
+import pytest
+from django.apps import apps
+from django.core import mail, serializers
+from django.utils import timezone
+
+from liberation.events.models import CeremonyPage
+from liberation.registrations.emails import outbox_deliver
+from liberation.registrations.models import CheckIn, Companion, OutboxMessage, Registration
+from liberation.registrations.privacy import (
+    ceremony_ends_at,
+    erase_expired_personal_data,
+    registration_data_export,
+)
+from liberation.registrations.services import (
+    Person,
+    RegistrationRequest,
+    registration_cancel,
+    registration_create,
+    registration_for_token,
+)
+
+S = Registration.Status
+PERSONAL = ["Jeanne", "Martin", "Lucien", "Dupont", "example.org", "Besançon", "française"]
+
+
+def person(given: str, surname: str, year: int) -> Person:
+    return Person(
+        given_name=given,
+        surname=surname,
+        birth_date=dt.date(year, 5, 8),
+        birth_place="Besançon",
+        nationality="française",
+    )
+
+
+@pytest.fixture
+def ceremony_with_people(make_ceremony):
+    """A screened ceremony: confirmed (with a companion, checked in), waiting, cancelled."""
+    ceremony = make_ceremony(
+        capacity=3,
+        screening_required=True,
+        ask_birth_date=True,
+        ask_birth_place=True,
+        ask_nationality=True,
+    )
+    created = []
+    for n, (companions, waitlist) in enumerate([(1, False), (0, False), (0, True), (0, True)]):
+        created.append(
+            registration_create(
+                ceremony=ceremony,
+                request=RegistrationRequest(
+                    email=f"jeanne{n}@example.org",
+                    registrant=person(f"Jeanne{n}", "Martin", 1940 + n),
+                    companions=[person("Lucien", "Dupont", 1938)] * companions,
+                    join_waitlist=waitlist,
+                ),
+            )
+        )
+    registration_cancel(registration=created[3].registration)
+    CheckIn.objects.create(
+        registration=created[0].registration,
+        nonce="n-1",
+        gate="B",
+        scanned_at=timezone.now(),
+        staff="agent",
+    )
+    return ceremony, created
+
+
+def ended(ceremony, days_ago: float, now) -> None:
+    end = now - dt.timedelta(days=days_ago)
+    CeremonyPage.objects.filter(registration=ceremony).update(
+        starts_at=end - dt.timedelta(hours=2), ends_at=end
+    )
+
+
+def counts(ceremony) -> Counter:
+    return Counter((r.status, r.seats) for r in Registration.objects.filter(ceremony=ceremony))
+
+
+def dump_registrations_app() -> str:
+    rows = []
+    for model in apps.get_app_config("registrations").get_models():
+        rows.extend(model.objects.all())
+    return serializers.serialize("json", rows)
+
+
+def test_erases_identity_data_and_keeps_counts(ceremony_with_people):
+    ceremony, created = ceremony_with_people
+    now = timezone.now()
+    ended(ceremony, 31, now)
+    before = counts(ceremony)
+    assert before == Counter(
+        {(S.CONFIRMED, 2): 1, (S.CONFIRMED, 1): 1, (S.WAITLISTED, 1): 1, (S.CANCELLED, 1): 1}
+    )
+    ceremony.refresh_from_db()
+    seats_taken = ceremony.seats_taken
+    assert any(word in dump_registrations_app() for word in PERSONAL)
+
+    assert erase_expired_personal_data(now=now) == 4
+
+    assert counts(ceremony) == before
+    ceremony.refresh_from_db()
+    assert ceremony.seats_taken == seats_taken
+    assert CheckIn.objects.filter(registration=created[0].registration).exists()
+    assert Companion.objects.count() == 0
+    for registration in Registration.objects.filter(ceremony=ceremony):
+        assert registration.erased_at == now
+        assert (registration.given_name, registration.surname) == ("", "")
+        assert registration.birth_date is None and registration.identity_key is None
+        assert registration.birth_place == registration.nationality == registration.secret == ""
+        assert registration.email.endswith("@erased.invalid")
+    for message in OutboxMessage.objects.all():
+        assert message.to == "" and message.body == ""
+    dump = dump_registrations_app()
+    for word in PERSONAL:
+        assert word not in dump, word
+    # The private links no longer open anything.
+    assert all(registration_for_token(token=c.token) is None for c in created)
+
+
+def test_kept_until_the_retention_period_has_passed(ceremony_with_people):
+    ceremony, created = ceremony_with_people
+    now = timezone.now()
+    ended(ceremony, 29, now)
+    assert erase_expired_personal_data(now=now) == 0
+    ceremony.retention_days = 7
+    ceremony.save()
+    assert erase_expired_personal_data(now=now) == 4
+    assert erase_expired_personal_data(now=now) == 0  # idempotent
+
+
+def test_an_unsent_email_is_never_delivered_after_erasure(ceremony_with_people):
+    ceremony, _created = ceremony_with_people
+    now = timezone.now()
+    ended(ceremony, 40, now)
+    unsent = OutboxMessage.objects.filter(sent_at__isnull=True).count()
+    assert unsent > 0
+    erase_expired_personal_data(now=now)
+    assert outbox_deliver() == 0 and mail.outbox == []
+    assert OutboxMessage.objects.filter(last_error__contains="erased").count() == unsent
+
+
+def test_end_of_a_ceremony_is_the_latest_page_end_or_the_closing_time(make_ceremony):
+    ceremony = make_ceremony()
+    page = CeremonyPage.objects.get(registration=ceremony)
+    assert ceremony_ends_at(ceremony=ceremony) == page.starts_at  # no end: the start
+    CeremonyPage.objects.filter(pk=page.pk).update(registration=None)
+    assert ceremony_ends_at(ceremony=ceremony) == ceremony.closes_at
+
+
+def test_data_export_holds_everything_about_the_person(ceremony_with_people):
+    ceremony, created = ceremony_with_people
+    registration = created[0].registration
+    outbox_deliver()
+    data = registration_data_export(registration=registration)
+    json.dumps(data)  # ready for a JSON download
+    assert data["registration"]["email"] == "jeanne0@example.org"
+    assert data["registration"]["given_name"] == "Jeanne0"
+    assert data["registration"]["birth_date"] == "1940-05-08"
+    assert data["registration"]["birth_place"] == "Besançon"
+    assert data["registration"]["status"] == "confirmed"
+    assert data["ceremony"]["title"] == f"Cérémonie {ceremony.pk}"
+    assert data["companions"] == [
+        {
+            "given_name": "Lucien",
+            "surname": "Dupont",
+            "birth_date": "1938-05-08",
+            "birth_place": "Besançon",
+            "nationality": "française",
+        }
+    ]
+    [message] = data["messages"]
+    assert message["kind"] == "confirmation" and message["sent_at"]
+    assert message["subject"].endswith(f"Cérémonie {ceremony.pk}")
+    assert data["check_in"]["gate"] == "B"
+    # Not a credential: neither the secret nor the management token.
+    text = json.dumps(data)
+    assert registration.secret not in text and created[0].token not in text
