@@ -12,8 +12,9 @@ register = template.Library()
 DATE_FORMATS = {"fr": "d F Y", "en": "j F Y"}
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def localized_date(value) -> str:
+    """The date in the reader's language; a datetime is first put in the site's time zone."""
     if not value:
         return ""
     language = translation.get_language() or "fr"
@@ -59,16 +60,30 @@ def _alternates(context, page: Page) -> list[tuple[str, str, bool]]:
     return result
 
 
+# Each language is named in itself (an endonym), whatever the page's language.
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
 def language_switcher(context):
+    """The DSFR language selector: each link goes to the translation of the page, or
+    to the home page in that language when the page is not translated."""
     page = context.get("page")
     current = translation.get_language()
-    languages = []
-    for code, url, _is_translation in _alternates(context, page):
-        with translation.override(code):
-            name = {"fr": "Français", "en": "English"}.get(code, code)
-        languages.append({"code": code, "url": url, "name": name, "current": code == current})
-    return {"languages": languages, "current": current}
+    languages = [
+        {
+            "code": code,
+            "url": url,
+            "name": LANGUAGE_NAMES.get(code, code),
+            "current": code == current,
+        }
+        for code, url, _is_translation in _alternates(context, page)
+    ]
+    return {
+        "languages": languages,
+        "current": current,
+        "current_name": LANGUAGE_NAMES.get(current, current),
+    }
 
 
 @register.inclusion_tag("includes/seo_head.html", takes_context=True)
