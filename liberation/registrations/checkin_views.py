@@ -10,6 +10,7 @@ the attendee list (names) is written to the audit log.
 import hashlib
 import json
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -146,7 +147,7 @@ def checkin_app(request: HttpRequest, ceremony_id: int) -> HttpResponse:
             "serviceWorker": reverse("badges:checkin_sw"),
             "scope": reverse("badges:checkin_index"),
             "noble": static("checkin/vendor/noble-ed25519.js"),
-            "login": reverse(LOGIN_URL) + "?next=" + request.path,
+            "login": reverse(LOGIN_URL) + "?" + urlencode({"next": request.path}),
         },
         "strings": _client_strings(),
     }
@@ -235,19 +236,23 @@ def checkin_scans(request: HttpRequest, ceremony_id: int) -> JsonResponse:
         return _bad_request(_("The request holds no scan."))
     if len(scans) > MAX_SCANS_PER_REQUEST:
         return _bad_request(_("Too many scans in one request."))
-    results = []
+    # Every scan is checked before any is recorded: a bad batch writes nothing.
+    parsed = []
     for scan in scans:
         if not isinstance(scan, dict):
             return _bad_request(_("A scan is not valid."))
-        token, nonce, gate = (scan.get(k) for k in ("token", "nonce", "gate"))
-        if not all(isinstance(v, str) for v in (token, nonce)) or not isinstance(gate or "", str):
+        token, nonce, gate = scan.get("token"), scan.get("nonce"), scan.get("gate") or ""
+        if not (isinstance(token, str) and isinstance(nonce, str) and isinstance(gate, str)):
             return _bad_request(_("A scan is not valid."))
+        parsed.append((token, nonce, gate, _parse_time(scan.get("scanned_at"))))
+    results = []
+    for token, nonce, gate, scanned_at in parsed:
         result = checkin_record(
             ceremony=ceremony,
             token=token,
             nonce=nonce,
-            gate=gate or "",
-            scanned_at=_parse_time(scan.get("scanned_at")),
+            gate=gate,
+            scanned_at=scanned_at,
             staff=_staff(request),
         )
         results.append({"nonce": nonce, **result.as_json()})

@@ -329,9 +329,12 @@ def test_scans_endpoint_records_idempotently(agent, ceremony, badge):
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", '{"scans": []}', '{"scans": [1]}', '{"scans": [{"nonce": 1}]}'],
+    ["not json", "[]", '{"scans": []}', '{"scans": [1]}', '{"scans": [{"nonce": 1}]}', "GOOD+BAD"],
 )
-def test_scans_endpoint_rejects_bad_requests(agent, ceremony, body):
+def test_scans_endpoint_rejects_bad_requests(agent, ceremony, badge, body):
+    if body == "GOOD+BAD":  # a valid scan followed by a broken one: nothing is recorded
+        good = {"nonce": nonce(1), "token": badge[1], "gate": "A"}
+        body = json.dumps({"scans": [good, {"nonce": nonce(2), "token": 5}]})
     response = agent.post(
         f"/en/controle/{ceremony.pk}/scans/", body, content_type="application/json"
     )

@@ -179,7 +179,12 @@ function showLists(message) {
   }
 }
 
-class SessionExpired extends Error {}
+class SessionExpired extends Error {
+  constructor() {
+    super("session expired");
+    document.getElementById("login").hidden = false; // the scans stay queued meanwhile
+  }
+}
 
 function expectJson(response) {
   const type = response.headers.get("Content-Type") || "";
