@@ -371,4 +371,5 @@ def screening_decide(*, registration: Registration, approved: bool) -> None:
             ]
         )
         if refused:
+            emails.queue_for_status(registration=registration)
             _offer_free_seats(ceremony, timezone.now())

@@ -60,3 +60,10 @@ def test_submitting_a_page_starts_the_review(structure, make_page, django_user_m
     state = workflow.start(page, editor)
     assert state.current_task_state.task.specific.groups.filter(name=HISTORIANS_GROUP).exists()
     assert not page.permissions_for_user(editor).can_publish()
+
+
+def test_structure_creates_the_ceremony_staff_group(structure):
+    from liberation.registrations.admin_views import STAFF_GROUP_NAME
+
+    group = Group.objects.get(name=STAFF_GROUP_NAME)
+    assert group.permissions.filter(codename="add_checkin").exists()

@@ -282,6 +282,8 @@ def test_screening_refusal_frees_the_seats(make_ceremony):
     waiting.registration.refresh_from_db()
     assert first.registration.status == S.REFUSED
     assert waiting.registration.status == S.OFFERED
+    refusal = OutboxMessage.objects.filter(registration=first.registration).last()
+    assert refusal.kind == OutboxMessage.Kind.CANCELLATION
     screening_decide(registration=waiting.registration, approved=True)
     waiting.registration.refresh_from_db()
     assert waiting.registration.screening == Registration.Screening.APPROVED
