@@ -1,0 +1,157 @@
+"""The registration and companions forms: each class of bad input, and what they build."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from liberation.registrations.forms import CompanionsForm, RegistrationForm
+from liberation.registrations.services import Person, RegistrationRequest, registration_create
+
+
+def data(**overrides) -> dict:
+    values = {
+        "given_name": "Jeanne",
+        "surname": "Martin",
+        "email": " Jeanne.Martin@Example.org ",
+        "consent": "on",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_valid_form_builds_the_service_request(make_ceremony):
+    ceremony = make_ceremony(max_companions=2)
+    form = RegistrationForm(
+        data(companion_2_given_name="Paul", companion_2_surname="Martin"), ceremony=ceremony
+    )
+    assert form.is_valid(), form.errors
+    request = form.to_request(language="en")
+    assert request == RegistrationRequest(
+        email="jeanne.martin@example.org",
+        registrant=Person(given_name="Jeanne", surname="Martin"),
+        companions=[Person(given_name="Paul", surname="Martin")],
+        language="en",
+        join_waitlist=False,
+    )
+
+
+def test_identity_fields_only_when_asked(make_ceremony):
+    plain = RegistrationForm(ceremony=make_ceremony())
+    assert not plain.has_identity_fields
+    asked = RegistrationForm(
+        ceremony=make_ceremony(ask_birth_date=True, ask_birth_place=True, ask_nationality=True)
+    )
+    assert {"birth_date", "birth_place", "nationality"} <= set(asked.fields)
+    assert asked.fields["birth_date"].required
+    assert asked.fields["companion_1_birth_date"].required is False  # checked per filled row
+    assert asked.fields["birth_date"].widget.attrs["autocomplete"] == "bday"
+
+
+def test_autocomplete_on_the_registrant_not_on_companions(make_ceremony):
+    form = RegistrationForm(ceremony=make_ceremony(max_companions=1))
+    assert form.fields["given_name"].widget.attrs["autocomplete"] == "given-name"
+    assert form.fields["surname"].widget.attrs["autocomplete"] == "family-name"
+    assert form.fields["email"].widget.attrs["autocomplete"] == "email"
+    assert form.fields["companion_1_given_name"].widget.attrs["autocomplete"] == "off"
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.org", "a b@example.org"])
+def test_malformed_email(make_ceremony, email):
+    form = RegistrationForm(data(email=email), ceremony=make_ceremony())
+    assert not form.is_valid()
+    assert "email" in form.errors
+
+
+@pytest.mark.parametrize(
+    "birth_date, code",
+    [
+        ((timezone.localdate() + dt.timedelta(days=1)).isoformat(), "future"),
+        ("1899-12-31", "too_old"),
+        ("1066-10-14", "too_old"),
+        ("31/02/1950", "invalid"),
+    ],
+)
+def test_bad_birth_dates(make_ceremony, birth_date, code):
+    form = RegistrationForm(
+        data(birth_date=birth_date), ceremony=make_ceremony(ask_birth_date=True)
+    )
+    assert not form.is_valid()
+    assert form.has_error("birth_date", code)
+
+
+def test_birth_date_typed_day_first_is_accepted(make_ceremony):
+    form = RegistrationForm(
+        data(birth_date="08/05/1950"), ceremony=make_ceremony(ask_birth_date=True)
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["birth_date"] == dt.date(1950, 5, 8)
+
+
+def test_missing_consent(make_ceremony):
+    values = data()
+    del values["consent"]
+    form = RegistrationForm(values, ceremony=make_ceremony())
+    assert not form.is_valid()
+    assert form.has_error("consent", "required")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "1234", "--"])
+def test_names_need_letters(make_ceremony, name):
+    form = RegistrationForm(data(surname=name), ceremony=make_ceremony())
+    assert not form.is_valid()
+    assert "surname" in form.errors
+
+
+def test_incomplete_companion_row_is_refused(make_ceremony):
+    ceremony = make_ceremony(max_companions=1, ask_birth_date=True)
+    form = RegistrationForm(
+        data(birth_date="1950-05-08", companion_1_given_name="Paul", companion_1_surname="Martin"),
+        ceremony=ceremony,
+    )
+    assert not form.is_valid()
+    assert form.has_error("companion_1_birth_date", "incomplete_companion")
+
+
+def test_companion_rows_beyond_the_limit_are_refused_not_dropped(make_ceremony):
+    form = RegistrationForm(
+        data(companion_2_given_name="Paul", companion_2_surname="Martin"),
+        ceremony=make_ceremony(max_companions=1),
+    )
+    assert not form.is_valid()
+    assert form.has_error("__all__", "too_many_companions")
+
+
+def test_honeypot(make_ceremony):
+    ceremony = make_ceremony()
+    assert not RegistrationForm(data(), ceremony=ceremony).is_bot()
+    assert RegistrationForm(data(homepage="http://spam.example"), ceremony=ceremony).is_bot()
+
+
+def test_errors_are_linked_to_their_fields(make_ceremony):
+    form = RegistrationForm(data(email="nope"), ceremony=make_ceremony())
+    assert not form.is_valid()
+    attrs = form.fields["email"].widget.attrs
+    assert attrs["aria-invalid"] == "true"
+    assert attrs["aria-describedby"] == "id_email-hint id_email-error"
+    assert "aria-invalid" not in form.fields["surname"].widget.attrs
+    summary = form.error_summary()
+    assert [item["anchor"] for item in summary] == ["id_email"]
+
+
+def test_companions_form_starts_from_the_stored_companions(make_ceremony):
+    ceremony = make_ceremony(max_companions=2)
+    created = registration_create(
+        ceremony=ceremony,
+        request=RegistrationRequest(
+            email="a@example.org",
+            registrant=Person(given_name="Jeanne", surname="Martin"),
+            companions=[Person(given_name="Paul", surname="Martin")],
+        ),
+    )
+    form = CompanionsForm(registration=created.registration)
+    assert form["companion_1_given_name"].value() == "Paul"
+    assert form["companion_2_given_name"].value() in (None, "")
+    emptied = CompanionsForm({}, registration=created.registration)
+    assert emptied.is_valid()
+    assert emptied.cleaned_data["companions"] == []

@@ -1,0 +1,645 @@
+"""The public registration flow over HTTP, in French and English.
+
+Displayed text is asserted in English on /en/ pages (the French catalogue is built
+later); French pages are checked by status codes, element ids and stored data.
+"""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, RequestFactory, override_settings
+from django.utils import timezone
+
+from liberation.registrations import ratelimit
+from liberation.registrations.models import OutboxMessage, Registration
+from liberation.registrations.services import (
+    Person,
+    RegistrationRequest,
+    management_token,
+    registration_create,
+)
+
+S = Registration.Status
+PRIVATE = {
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # seats-left cache and rate-limit counters
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def english(translate):
+    """english(ceremony): the published English page of the ceremony."""
+
+    def make(ceremony):
+        page = ceremony.ceremony_pages.get()
+        return translate(page, "en", title=f"Ceremony {ceremony.pk}")
+
+    return make
+
+
+def form(n: int = 1, **overrides) -> dict:
+    values = {
+        "given_name": f"Jeanne{n}",
+        "surname": "Martin",
+        "email": f"person{n}@example.org",
+        "consent": "on",
+        "homepage": "",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def url(ceremony, lang="fr") -> str:
+    return f"/{lang}/r/inscription/{ceremony.pk}/"
+
+
+def service_register(ceremony, n, companions=0, **kwargs):
+    return registration_create(
+        ceremony=ceremony,
+        request=RegistrationRequest(
+            email=f"seed{n}@example.org",
+            registrant=Person(given_name=f"Seed{n}", surname="Durand"),
+            companions=[Person(given_name=f"C{i}", surname="Durand") for i in range(companions)],
+            **kwargs,
+        ),
+    )
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def assert_private(response):
+    for header, value in PRIVATE.items():
+        assert response[header] == value
+
+
+def nothing_written():
+    return Registration.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+# -- the panel on the ceremony page ---------------------------------------------------------
+
+
+def test_open_ceremony_page_embeds_the_form_fr_and_en(client, make_ceremony, english):
+    ceremony = make_ceremony(capacity=3, max_companions=1)
+    fr = client.get(ceremony.ceremony_pages.get().url)
+    assert fr.status_code == 200
+    html = text(fr)
+    assert 'id="registration-form"' in html
+    assert f'action="/fr/r/inscription/{ceremony.pk}/"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'id="id_companion_1_given_name"' in html
+    assert 'id="id_join_waitlist"' not in html
+    en = text(client.get(english(ceremony).url))
+    assert f'action="/en/r/inscription/{ceremony.pk}/"' in en
+    assert "3 seats left." in en
+    assert "Seats are given in order of registration" in en
+    assert 'autocomplete="given-name"' in en
+    assert "Personal data and your rights" in en
+
+
+def test_seats_left_are_cached_a_few_seconds_per_ceremony(client, make_ceremony, english):
+    ceremony = make_ceremony(capacity=3)
+    page = english(ceremony)
+    assert "3 seats left." in text(client.get(page.url))
+    service_register(ceremony, 1)
+    assert "3 seats left." in text(client.get(page.url))  # still the cached figure
+    assert cache.get(f"registrations:seats_left:{ceremony.pk}") == 3
+    cache.delete(f"registrations:seats_left:{ceremony.pk}")  # what 5 seconds do
+    assert "2 seats left." in text(client.get(page.url))
+
+
+def test_states_shown_honestly(client, make_ceremony, english):
+    now = timezone.now()
+    soon = make_ceremony(opens_at=now + dt.timedelta(days=1), closes_at=now + dt.timedelta(days=2))
+    html = text(client.get(english(soon).url))
+    assert 'id="registration-not-open"' in html and "Registration opens on" in html
+    assert 'id="registration-form"' not in html
+
+    closed = make_ceremony(
+        opens_at=now - dt.timedelta(days=2), closes_at=now - dt.timedelta(days=1)
+    )
+    html = text(client.get(english(closed).url))
+    assert 'id="registration-closed"' in html and 'id="registration-form"' not in html
+
+    full = make_ceremony(capacity=1)
+    service_register(full, 1)
+    html = text(client.get(english(full).url))
+    assert 'id="registration-full"' in html
+    assert 'id="id_join_waitlist"' in html
+    assert "Register or join the waiting list" in html
+
+    draw = make_ceremony(mode="draw")
+    html = text(client.get(english(draw).url))
+    assert 'id="registration-draw"' in html
+    assert "applying early gives no advantage" in html
+    assert "Send my application" in html
+
+
+def test_past_ceremony_shows_no_form(client, make_ceremony):
+    ceremony = make_ceremony()
+    page = ceremony.ceremony_pages.get()
+    page.starts_at = timezone.now() - dt.timedelta(days=1)
+    page.save_revision().publish()
+    html = text(client.get(page.url))
+    assert 'id="registration-form"' not in html
+    response = client.post(url(ceremony), form())
+    assert response.status_code == 409
+    assert nothing_written()
+
+
+def test_ceremony_without_registration_shows_no_panel(client, make_page):
+    from liberation.events.models import CeremonyPage
+
+    page = make_page(
+        CeremonyPage,
+        title="Ravivage de la flamme",
+        section="ceremonies",
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        venue="Arc de Triomphe",
+    )
+    response = client.get(page.url)
+    assert response.status_code == 200
+    assert 'id="registration"' not in text(response)
+
+
+# -- happy paths ----------------------------------------------------------------------------
+
+
+def test_register_confirmed_in_english_then_management_page(client, make_ceremony, english):
+    ceremony = make_ceremony(capacity=5, max_companions=1)
+    english(ceremony)
+    response = client.post(
+        url(ceremony, "en"),
+        form(companion_1_given_name="Paul", companion_1_surname="Martin"),
+    )
+    assert response.status_code == 303
+    registration = Registration.objects.get()
+    token = management_token(registration)
+    assert response["Location"] == f"/en/r/{token}/"
+    assert registration.status == S.CONFIRMED and registration.seats == 2
+    assert registration.language == "en"
+    assert [c.given_name for c in registration.companions.all()] == ["Paul"]
+    assert OutboxMessage.objects.get().kind == OutboxMessage.Kind.CONFIRMATION
+    assert_private(response)
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert_private(page)
+    html = text(page)
+    assert 'id="registration-message"' in html
+    assert "Your registration is confirmed." in html
+    assert 'data-status="confirmed"' in html
+    assert "Pièce d’identité obligatoire" in html  # the practical instructions
+    assert f"http://testserver/en/r/{token}/" in html  # the private link
+    assert 'id="badge-link"' in html and f'href="/en/r/{token}/badge/"' in html
+    assert '<meta name="referrer" content="no-referrer">' in html
+    # The success message is shown once: a refresh shows the page without it.
+    again = text(client.get(response["Location"]))
+    assert 'id="registration-message"' not in again
+    assert Registration.objects.count() == 1
+
+
+def test_register_in_french_redirects_to_french_management_page(client, make_ceremony):
+    ceremony = make_ceremony()
+    response = client.post(url(ceremony), form())
+    registration = Registration.objects.get()
+    assert registration.language == "fr"
+    assert response["Location"] == f"/fr/r/{management_token(registration)}/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'data-status="confirmed"' in text(page)
+
+
+def test_register_on_the_waiting_list_shows_position(client, make_ceremony, english):
+    ceremony = make_ceremony(capacity=1)
+    english(ceremony)
+    service_register(ceremony, 1)
+    service_register(ceremony, 2, join_waitlist=True)
+    response = client.post(url(ceremony, "en"), form(join_waitlist="on"), follow=True)
+    assert response.status_code == 200
+    registration = Registration.objects.get(email="person1@example.org")
+    assert registration.status == S.WAITLISTED
+    html = text(response)
+    assert "You are on the waiting list." in html
+    assert "You are on the waiting list, in position 2." in html
+    assert 'id="badge-link"' not in html
+
+
+def test_draw_application(client, make_ceremony, english):
+    ceremony = make_ceremony(mode="draw", capacity=1)
+    english(ceremony)
+    response = client.post(url(ceremony, "en"), form(), follow=True)
+    assert Registration.objects.get().status == S.APPLIED
+    html = text(response)
+    assert "Your application has been received." in html
+    assert "The seats are drawn among the applications after registration closes" in html
+    assert OutboxMessage.objects.get().kind == OutboxMessage.Kind.APPLICATION
+
+
+def test_get_on_the_form_url_renders_the_form(client, make_ceremony, english):
+    ceremony = make_ceremony()
+    english(ceremony)
+    response = client.get(url(ceremony, "en"))
+    assert response.status_code == 200
+    assert 'id="registration-form"' in text(response)
+    assert client.get("/en/r/inscription/999999/").status_code == 404
+
+
+# -- bad input and abuse: 4xx, a message, nothing written ------------------------------------
+
+
+def test_closed_registration(client, make_ceremony, english):
+    now = timezone.now()
+    ceremony = make_ceremony(opens_at=now - dt.timedelta(days=2), closes_at=now - dt.timedelta(1))
+    english(ceremony)
+    response = client.post(url(ceremony, "en"), form())
+    assert response.status_code == 409
+    assert "Registration is closed." in text(response)
+    assert nothing_written()
+
+
+def test_not_yet_open(client, make_ceremony, english):
+    now = timezone.now()
+    ceremony = make_ceremony(opens_at=now + dt.timedelta(days=1), closes_at=now + dt.timedelta(2))
+    english(ceremony)
+    response = client.post(url(ceremony, "en"), form())
+    assert response.status_code == 409
+    assert "Registration has not opened yet: it opens on" in text(response)
+    assert nothing_written()
+
+
+def test_full_offers_the_waiting_list_on_the_same_form(client, make_ceremony, english):
+    ceremony = make_ceremony(capacity=2, max_companions=2)
+    english(ceremony)
+    service_register(ceremony, 1)
+    # One seat left, a group of two: full for them, the form comes back with the option.
+    response = client.post(
+        url(ceremony, "en"), form(companion_1_given_name="Paul", companion_1_surname="Martin")
+    )
+    assert response.status_code == 409
+    html = text(response)
+    assert 'id="registration-refusal"' in html
+    assert "There are not enough seats left" in html
+    assert 'id="id_join_waitlist"' in html
+    assert 'value="Paul"' in html  # still filled in
+    assert Registration.objects.count() == 1
+
+
+def test_second_registration_by_the_same_person(client, make_ceremony, english):
+    ceremony = make_ceremony()
+    english(ceremony)
+    assert client.post(url(ceremony, "en"), form(email="a@example.org")).status_code == 303
+    response = client.post(url(ceremony, "en"), form(email=" A@Example.org "))
+    assert response.status_code == 409
+    assert "already registered" in text(response)
+    assert Registration.objects.count() == 1
+
+
+def test_second_registration_by_the_same_identity_when_screened(client, make_ceremony):
+    ceremony = make_ceremony(screening_required=True, ask_birth_date=True)
+    first = form(email="a@example.org", birth_date="1950-05-08")
+    assert client.post(url(ceremony), first).status_code == 303
+    again = form(email="other@example.org", birth_date="08/05/1950", given_name="JEANNE1")
+    assert client.post(url(ceremony), again).status_code == 409
+    assert Registration.objects.count() == 1
+
+
+def test_too_many_companions(client, make_ceremony, english):
+    ceremony = make_ceremony(max_companions=1)
+    english(ceremony)
+    response = client.post(
+        url(ceremony, "en"), form(companion_2_given_name="Paul", companion_2_surname="Martin")
+    )
+    assert response.status_code == 400
+    assert "You may register at most 1 companion(s)." in text(response)
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"email": "jeanne.example.org"}, "id_email"),
+        ({"birth_date": "2999-01-01"}, "id_birth_date"),
+        ({"birth_date": "1899-12-31"}, "id_birth_date"),
+        ({"consent": None}, "id_consent"),
+        ({"surname": ""}, "id_surname"),
+    ],
+)
+def test_validation_errors_come_back_with_the_form(
+    client, make_ceremony, english, overrides, field
+):
+    ceremony = make_ceremony(ask_birth_date=True)
+    english(ceremony)
+    values = form(birth_date="1950-05-08")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    for k, v in overrides.items():
+        if v is None:
+            values.pop(k)
+    response = client.post(url(ceremony, "en"), values)
+    assert response.status_code == 400
+    html = text(response)
+    assert 'id="form-errors"' in html and "autofocus" in html
+    assert f'href="#{field}"' in html
+    assert f'id="{field}-error"' in html
+    assert re.search(rf'aria-describedby="[^"]*{field}-error"', html)
+    assert "<title>Error" in html
+    assert nothing_written()
+
+
+def test_birth_date_messages_in_english(client, make_ceremony, english):
+    ceremony = make_ceremony(ask_birth_date=True)
+    english(ceremony)
+    future = client.post(url(ceremony, "en"), form(birth_date="2999-01-01"))
+    assert "The date of birth cannot be in the future." in text(future)
+    old = client.post(url(ceremony, "en"), form(birth_date="1800-01-01"))
+    assert "Enter a date of birth after 1 January 1900." in text(old)
+    consent = client.post(url(ceremony, "en"), form(consent=None))
+    assert "You must agree to the processing of your data to register." in text(consent)
+
+
+def test_honeypot_filled_by_a_bot(client, make_ceremony, english):
+    ceremony = make_ceremony()
+    english(ceremony)
+    response = client.post(url(ceremony, "en"), form(homepage="http://cheap.example"))
+    assert response.status_code == 400
+    html = text(response)
+    assert "a field that must stay empty was filled in" in html
+    assert "cheap.example" not in html  # never echoed back into the hidden field
+    assert nothing_written()
+
+
+def test_rate_limit_per_address(client, make_ceremony, english, monkeypatch):
+    ceremony = make_ceremony(capacity=100)
+    english(ceremony)
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_000_040.0)  # one fixed window
+    with override_settings(REGISTRATION_RATE_LIMIT=(3, 60)):
+        for n in range(3):
+            assert client.post(url(ceremony, "en"), form(n)).status_code == 303
+        refused = client.post(url(ceremony, "en"), form(99))
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "40"
+        assert "Too many attempts" in text(refused)
+        assert not Registration.objects.filter(email="person99@example.org").exists()
+        # Another address is not affected; GETs are not counted.
+        other = client.post(url(ceremony, "en"), form(98), REMOTE_ADDR="192.0.2.7")
+        assert other.status_code == 303
+        assert client.get(url(ceremony, "en")).status_code == 200
+
+
+@override_settings(REGISTRATION_RATE_LIMIT=ratelimit.DEFAULT_LIMIT)
+def test_default_rate_limit_is_ten_posts_a_minute(client, make_ceremony, monkeypatch):
+    assert ratelimit.DEFAULT_LIMIT == (10, 60)
+    ceremony = make_ceremony()
+    monkeypatch.setattr(ratelimit, "now", lambda: 1_000_000.0)
+    statuses = [client.post(url(ceremony), {}).status_code for _ in range(11)]
+    assert statuses == [400] * 10 + [429]
+    assert nothing_written()
+
+
+def test_client_address():
+    factory = RequestFactory()
+    v6 = factory.post("/", REMOTE_ADDR="2001:db8:1:2:3:4:5:6")
+    assert ratelimit.client_address(v6) == "2001:db8:1:2::/64"
+    proxied = factory.post("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.9")
+    assert ratelimit.client_address(proxied) == "10.0.0.1"
+    with override_settings(REGISTRATION_CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR"):
+        assert ratelimit.client_address(proxied) == "192.0.2.9"
+    with override_settings(REGISTRATION_RATE_LIMIT=None):
+        assert all(ratelimit.hit(v6).allowed for _ in range(50))
+
+
+def test_post_without_csrf_token_is_refused(make_ceremony):
+    ceremony = make_ceremony()
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(url(ceremony, "en"), form())
+    assert response.status_code == 403
+    assert nothing_written()
+    view = "liberation.registrations.views.csrf_failure"
+    with override_settings(CSRF_FAILURE_VIEW=view):
+        response = browser.post(url(ceremony, "en"), form())
+        assert response.status_code == 403
+        html = text(response)
+        assert 'id="error-403"' in html
+        assert "For your security, this form can only be sent from the page" in html
+        assert '<html lang="en"' in html
+        fr = browser.post(url(ceremony, "fr"), form())
+        assert fr.status_code == 403 and '<html lang="fr"' in text(fr)
+    assert nothing_written()
+
+
+def test_post_with_the_page_csrf_token_is_accepted(make_ceremony):
+    ceremony = make_ceremony()
+    browser = Client(enforce_csrf_checks=True)
+    html = text(browser.get(ceremony.ceremony_pages.get().url))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = browser.post(url(ceremony), {**form(), "csrfmiddlewaretoken": token})
+    assert response.status_code == 303
+    assert Registration.objects.count() == 1
+
+
+# -- the management page ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["AAAAAAAA-0123456789abcdef0123456789abcdef", "nodash", "x" * 300, "ABC-"],
+)
+def test_unknown_or_malformed_token_is_a_404(db, client, token):
+    response = client.get(f"/en/r/{token}/")
+    assert response.status_code == 404
+    assert_private(response)
+    assert "Page not found" in text(response)
+
+
+def test_tampered_token_is_a_404_on_every_page(client, make_ceremony):
+    created = service_register(make_ceremony(), 1)
+    token = created.token
+    tampered = token[:-1] + ("0" if token[-1] != "0" else "1")
+    for suffix in ("", "cancel/", "companions/", "data/"):
+        assert client.get(f"/en/r/{tampered}/{suffix}").status_code == 404
+    assert client.post(f"/en/r/{tampered}/accept/").status_code == 404
+    assert client.post(f"/en/r/{tampered}/cancel/").status_code == 404
+    assert client.get(f"/en/r/{token}/").status_code == 200
+
+
+def test_cancel_asks_first_then_offers_the_seats_to_the_next_in_line(client, make_ceremony):
+    ceremony = make_ceremony(capacity=1)
+    first = service_register(ceremony, 1)
+    waiting = service_register(ceremony, 2, join_waitlist=True).registration
+    confirm = client.get(f"/en/r/{first.token}/cancel/")
+    assert confirm.status_code == 200
+    assert_private(confirm)
+    assert 'id="confirm-cancel"' in text(confirm)
+    assert "This cannot be undone." in text(confirm)
+    first.registration.refresh_from_db()
+    assert first.registration.status == S.CONFIRMED  # a GET changes nothing
+
+    response = client.post(f"/en/r/{first.token}/cancel/")
+    assert response.status_code == 303
+    assert response["Location"] == f"/en/r/{first.token}/"
+    first.registration.refresh_from_db()
+    waiting.refresh_from_db()
+    assert first.registration.status == S.CANCELLED
+    assert waiting.status == S.OFFERED and waiting.offered_until is not None
+    html = text(client.get(response["Location"]))
+    assert "Your registration has been cancelled." in html
+    assert 'id="cancel-registration"' not in html
+
+    again = client.post(f"/en/r/{first.token}/cancel/")
+    assert again.status_code == 409
+    assert "This registration is no longer active." in text(again)
+
+
+def test_accept_the_offered_seats(client, make_ceremony):
+    ceremony = make_ceremony(capacity=1)
+    first = service_register(ceremony, 1)
+    offered = service_register(ceremony, 2, join_waitlist=True)
+    client.post(f"/en/r/{first.token}/cancel/")
+    page = text(client.get(f"/en/r/{offered.token}/"))
+    assert 'id="accept-offer"' in page and "Accept them before" in page
+    response = client.post(f"/en/r/{offered.token}/accept/", follow=True)
+    assert response.status_code == 200
+    offered.registration.refresh_from_db()
+    assert offered.registration.status == S.CONFIRMED
+    assert "You have accepted the seats" in text(response)
+    # Nothing to accept any more.
+    again = client.post(f"/en/r/{offered.token}/accept/")
+    assert again.status_code == 409
+    assert "No seats are offered to you at the moment." in text(again)
+    assert client.get(f"/en/r/{offered.token}/accept/").status_code == 405
+
+
+def test_expired_offer_cannot_be_accepted(client, make_ceremony):
+    ceremony = make_ceremony(capacity=1)
+    first = service_register(ceremony, 1)
+    offered = service_register(ceremony, 2, join_waitlist=True)
+    client.post(f"/en/r/{first.token}/cancel/")
+    Registration.objects.filter(pk=offered.registration.pk).update(
+        offered_until=timezone.now() - dt.timedelta(minutes=1)
+    )
+    page = text(client.get(f"/en/r/{offered.token}/"))
+    assert 'id="accept-offer"' not in page and 'id="offer-expired"' in page
+    response = client.post(f"/en/r/{offered.token}/accept/")
+    assert response.status_code == 409
+    assert "The offer has expired" in text(response)
+    offered.registration.refresh_from_db()
+    assert offered.registration.status == S.OFFERED
+
+
+def test_change_companions(client, make_ceremony):
+    ceremony = make_ceremony(capacity=4, max_companions=2)
+    created = service_register(ceremony, 1, companions=1)
+    page = client.get(f"/en/r/{created.token}/companions/")
+    assert page.status_code == 200
+    assert_private(page)
+    assert 'value="C0"' in text(page)
+    response = client.post(
+        f"/en/r/{created.token}/companions/",
+        {
+            "companion_1_given_name": "Anne",
+            "companion_1_surname": "Durand",
+            "companion_2_given_name": "Louis",
+            "companion_2_surname": "Durand",
+        },
+    )
+    assert response.status_code == 303
+    registration = created.registration
+    registration.refresh_from_db()
+    ceremony.refresh_from_db()
+    assert registration.seats == 3 and ceremony.seats_taken == 3
+    assert [c.given_name for c in registration.companions.all()] == ["Anne", "Louis"]
+    html = text(client.get(response["Location"]))
+    assert "Your companions have been updated." in html and "Louis Durand" in html
+
+
+def test_change_companions_bad_input_and_no_seats(client, make_ceremony):
+    ceremony = make_ceremony(capacity=2, max_companions=2)
+    created = service_register(ceremony, 1)
+    service_register(ceremony, 2)
+    path = f"/en/r/{created.token}/companions/"
+    incomplete = client.post(path, {"companion_1_given_name": "Anne"})
+    assert incomplete.status_code == 400
+    assert 'id="id_companion_1_surname-error"' in text(incomplete)
+    too_many = client.post(path, {"companion_3_given_name": "X", "companion_3_surname": "Y"})
+    assert too_many.status_code == 400
+    no_seat = client.post(path, {"companion_1_given_name": "Anne", "companion_1_surname": "D"})
+    assert no_seat.status_code == 409
+    assert "There are not enough seats left to add these companions." in text(no_seat)
+    created.registration.refresh_from_db()
+    assert created.registration.seats == 1
+
+
+def test_download_my_data(client, make_ceremony):
+    ceremony = make_ceremony(ask_birth_date=True, max_companions=1)
+    response = client.post(
+        url(ceremony),
+        form(
+            birth_date="1950-05-08",
+            companion_1_given_name="Paul",
+            companion_1_surname="Martin",
+            companion_1_birth_date="1952-01-01",
+        ),
+    )
+    download = client.get(f"{response['Location']}data/")
+    assert download.status_code == 200
+    assert_private(download)
+    assert download["Content-Type"].startswith("application/json")
+    assert download["Content-Disposition"].startswith("attachment;")
+    data = json.loads(download.content)
+    registration = Registration.objects.get()
+    assert data["registration"]["email"] == "person1@example.org"
+    assert data["registration"]["birth_date"] == "1950-05-08"
+    assert data["registration"]["reference"] == registration.reference
+    assert data["companions"] == [
+        {
+            "given_name": "Paul",
+            "surname": "Martin",
+            "birth_date": "1952-01-01",
+            "birth_place": "",
+            "nationality": "",
+        }
+    ]
+    assert data["emails"][0]["kind"] == "confirmation"
+    assert registration.secret not in download.content.decode()
+
+
+def test_badge_link_only_when_confirmed_and_screened(client, make_ceremony):
+    ceremony = make_ceremony(screening_required=True, ask_birth_date=True, capacity=1)
+    created = registration_create(
+        ceremony=ceremony,
+        request=RegistrationRequest(
+            email="a@example.org",
+            registrant=Person(given_name="A", surname="B", birth_date=dt.date(1950, 1, 1)),
+        ),
+    )
+    html = text(client.get(f"/en/r/{created.token}/"))
+    assert 'id="badge-link"' not in html and 'id="screening-pending"' in html
+    Registration.objects.filter(pk=created.registration.pk).update(screening="approved")
+    assert 'id="badge-link"' in text(client.get(f"/en/r/{created.token}/"))
+    Registration.objects.filter(pk=created.registration.pk).update(badge_revoked_at=timezone.now())
+    assert 'id="badge-link"' not in text(client.get(f"/en/r/{created.token}/"))
+
+
+def test_management_page_in_french(client, make_ceremony):
+    created = service_register(make_ceremony(max_companions=1), 1)
+    response = client.get(f"/fr/r/{created.token}/")
+    assert response.status_code == 200
+    assert_private(response)
+    html = text(response)
+    assert '<html lang="fr"' in html
+    for element in ("registration-status", "manage-link", "download-data", "cancel-registration"):
+        assert f'id="{element}"' in html
+    assert 'id="edit-companions"' in html

@@ -1,0 +1,492 @@
+"""The public registration flow: the form, the management page and its actions.
+
+Each view parses, calls one service, and renders. Refusals are answered with a 4xx and
+a localized message, never a 500, and nothing is written: validation errors 400 (the
+form comes back with its errors), rule refusals 409 (closed, full, already registered),
+bursts 429, a filled honeypot 400. A successful POST redirects (303) to the private
+management page in the registrant's language, which shows a one-time message: a refresh
+never submits twice.
+
+Pages that carry the private token are never cached, indexed, or leaked as a referrer.
+"""
+
+import json
+from datetime import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.models import Site
+
+from liberation.core import views as core_views
+from liberation.core.templatetags.liberation_tags import localized_date
+from liberation.events.models import CeremonyPage, RegistrationSettings
+
+from . import ratelimit
+from .forms import CompanionsForm, RegistrationForm
+from .models import Registration
+from .services import (
+    RegistrationError,
+    companions_update,
+    management_token,
+    offer_accept,
+    registration_cancel,
+    registration_create,
+    registration_for_token,
+)
+
+Status = Registration.Status
+SEATS_CACHE_SECONDS = 5
+PRIVATE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+# Rule refusals answer 409 (the request was fine, the situation refuses it); input a
+# person can correct answers 400.
+REFUSAL_STATUS = {"too_many_companions": 400}
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def private(view):
+    """Never cached, never indexed, never sent as a referrer: the URL is a credential."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        for header, value in PRIVATE_HEADERS.items():
+            response[header] = value
+        return response
+
+    return wrapper
+
+
+def rate_limited(view):
+    """At most REGISTRATION_RATE_LIMIT POSTs per address (see ratelimit.py), else 429."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST":
+            verdict = ratelimit.hit(request)
+            if not verdict.allowed:
+                response = render(
+                    request,
+                    "registrations/rate_limited.html",
+                    {"retry_after": verdict.retry_after},
+                    status=429,
+                )
+                response["Retry-After"] = str(verdict.retry_after)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def language_of(request: HttpRequest) -> str:
+    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
+
+
+def seats_left(ceremony: RegistrationSettings) -> int:
+    """Seats left as shown to visitors: read at most every few seconds per ceremony."""
+    key = f"registrations:seats_left:{ceremony.pk}"
+    value = cache.get(key)
+    if value is None:
+        value = ceremony.seats_left
+        cache.set(key, value, SEATS_CACHE_SECONDS)
+    return value
+
+
+def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyPage | None:
+    pages = CeremonyPage.objects.live().filter(registration=ceremony)
+    return pages.filter(locale__language_code=language).first() or pages.first()
+
+
+def personal_data_url(request: HttpRequest | None) -> str:
+    from liberation.core.models import FooterSettings
+
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
+        return ""
+    page = FooterSettings.for_site(site).personal_data_page
+    return (page.localized.get_url(request=request) or "") if page else ""
+
+
+def _when(value: datetime) -> dict:
+    local = timezone.localtime(value)
+    return {"date": localized_date(local), "time": local.strftime("%H:%M")}
+
+
+def refusal_message(code: str, ceremony: RegistrationSettings) -> str:
+    if code == "not_open":
+        return _("Registration has not opened yet: it opens on %(date)s at %(time)s.") % _when(
+            ceremony.opens_at
+        )
+    messages_by_code = {
+        "closed": _("Registration is closed."),
+        "past": _("This ceremony has taken place."),
+        "full": _(
+            "There are not enough seats left for your registration. To join the waiting "
+            "list, tick “If no seats are left, put me on the waiting list” and send the form "
+            "again."
+        ),
+        "already_registered": _(
+            "This person is already registered for this ceremony. To view, change or cancel "
+            "the registration, use the private link sent in the confirmation email."
+        ),
+        "too_many_companions": _("You may register at most %(n)s companion(s).")
+        % {"n": ceremony.max_companions},
+        "not_active": _("This registration is no longer active."),
+        "no_offer": _("No seats are offered to you at the moment."),
+        "offer_expired": _(
+            "The offer has expired: the seats went to the next person on the waiting list."
+        ),
+    }
+    return messages_by_code.get(code, _("Your request could not be processed."))
+
+
+def manage_path(registration: Registration, token: str | None = None) -> str:
+    """The management page in the registrant's language (the path emails.py links to)."""
+    with translation.override(registration.language):
+        return reverse("registrations:manage", args=[token or management_token(registration)])
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return core_views.page_not_found(request)
+
+
+# -- the registration form ---------------------------------------------------------------
+
+
+def panel_context(
+    request: HttpRequest,
+    page: CeremonyPage,
+    *,
+    form: RegistrationForm | None = None,
+    refusal: str = "",
+) -> dict:
+    """Everything the registration panel needs: state, seats left, form (see _panel.html)."""
+    ceremony = page.registration
+    state = page.registration_state()
+    draw = ceremony is not None and ceremony.mode == RegistrationSettings.Mode.DRAW
+    left = seats_left(ceremony) if ceremony is not None and state == "open" else None
+    full = state == "open" and not draw and left == 0
+    if form is None and state == "open":
+        form = RegistrationForm(
+            ceremony=ceremony,
+            offer_waitlist=full,
+            personal_data_url=personal_data_url(request),
+        )
+    elif form is not None:
+        form.link_personal_data(personal_data_url(request))
+    return {
+        "request": request,
+        "page": page,
+        "ceremony": ceremony,
+        "state": state,
+        "draw": draw,
+        "seats_left": left,
+        "full": full,
+        "form": form,
+        "refusal": refusal,
+        "opens": _when(ceremony.opens_at) if ceremony else None,
+        "closes": _when(ceremony.closes_at) if ceremony else None,
+        "action": reverse("registrations:register", args=[ceremony.pk]) if ceremony else "",
+    }
+
+
+@private
+@require_http_methods(["GET", "POST"])
+@rate_limited
+def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
+    ceremony = RegistrationSettings.objects.filter(pk=ceremony_id).first()
+    page = ceremony_page_in(ceremony, language_of(request)) if ceremony else None
+    if page is None or not page.registration_required:
+        raise Http404
+    page.registration = ceremony  # the same row: spare the query
+    state = page.registration_state()
+
+    def answer(status: int, **kwargs) -> HttpResponse:
+        context = panel_context(request, page, **kwargs)
+        return render(request, "registrations/register.html", context, status=status)
+
+    if request.method == "GET":
+        return answer(200)
+    if state != "open":
+        return answer(409, refusal=refusal_message(state, ceremony))
+
+    def bound(data, *, offer_waitlist: bool) -> RegistrationForm:
+        return RegistrationForm(data, ceremony=ceremony, offer_waitlist=offer_waitlist)
+
+    full = ceremony.mode != RegistrationSettings.Mode.DRAW and seats_left(ceremony) == 0
+    form = bound(request.POST, offer_waitlist=full)
+    if form.is_bot():
+        return answer(
+            400,
+            form=form,
+            refusal=_(
+                "Your form could not be sent: a field that must stay empty was filled in "
+                "(sometimes by the browser itself). Check your answers and send the form again."
+            ),
+        )
+    if not form.is_valid():
+        return answer(400, form=form)
+    language = language_of(request)
+    try:
+        created = registration_create(ceremony=ceremony, request=form.to_request(language=language))
+    except RegistrationError as error:
+        if error.code == "full":
+            # Offer the waiting list on the same form, still filled in.
+            form = bound(request.POST, offer_waitlist=True)
+            form.is_valid()
+        status = REFUSAL_STATUS.get(error.code, 409)
+        return answer(status, form=form, refusal=refusal_message(error.code, ceremony))
+    registration = created.registration
+    cache.delete(f"registrations:seats_left:{ceremony.pk}")
+    with translation.override(registration.language):
+        headline = {
+            Status.CONFIRMED: _("Your registration is confirmed."),
+            Status.WAITLISTED: _("You are on the waiting list."),
+            Status.APPLIED: _("Your application has been received."),
+        }.get(registration.status, _("Your registration has been recorded."))
+        messages.success(
+            request,
+            _("%(headline)s An email with this page's private link has been sent to %(email)s.")
+            % {"headline": headline, "email": registration.email},
+        )
+    return _see_other(manage_path(registration, created.token))
+
+
+def _see_other(url: str) -> HttpResponse:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303  # the browser follows with a GET: a refresh never re-posts
+    return response
+
+
+# -- the management page -----------------------------------------------------------------
+
+
+def waitlist_rank(registration: Registration) -> int | None:
+    """The position shown: how many wait before this person, plus one."""
+    if registration.status != Status.WAITLISTED or registration.waitlist_position is None:
+        return None
+    ahead = Registration.objects.filter(
+        ceremony_id=registration.ceremony_id,
+        status=Status.WAITLISTED,
+        waitlist_position__lt=registration.waitlist_position,
+    ).count()
+    return ahead + 1
+
+
+def badge_available(registration: Registration) -> bool:
+    return (
+        registration.status == Status.CONFIRMED
+        and registration.screening
+        in (Registration.Screening.APPROVED, Registration.Screening.NOT_REQUIRED)
+        and registration.badge_revoked_at is None
+    )
+
+
+def manage_context(request: HttpRequest, registration: Registration, token: str) -> dict:
+    page = ceremony_page_in(registration.ceremony, language_of(request))
+    past = page.is_past if page else False
+    active = registration.status in Registration.ACTIVE and not past
+    path = reverse("registrations:manage", args=[token])
+    now = timezone.now()
+    offer_open = registration.status == Status.OFFERED and (
+        registration.offered_until is None or registration.offered_until > now
+    )
+    return {
+        "registration": registration,
+        "ceremony": registration.ceremony,
+        "page": None,  # the base template's page-specific head stays out of private pages
+        "ceremony_page": page,
+        "past": past,
+        "token": token,
+        "manage_path": path,
+        "manage_url": request.build_absolute_uri(path),
+        "rank": waitlist_rank(registration),
+        "offer_open": offer_open,
+        "offered_until": _when(registration.offered_until) if registration.offered_until else None,
+        "closes": _when(registration.ceremony.closes_at),
+        "active": registration.status in Registration.ACTIVE,
+        "can_cancel": active,
+        "can_edit_companions": active and registration.ceremony.max_companions > 0,
+        "badge_url": f"{path}badge/" if badge_available(registration) else "",
+        "companions": list(registration.companions.all()),
+        "screening": registration.screening != Registration.Screening.NOT_REQUIRED,
+    }
+
+
+def _render_manage(
+    request: HttpRequest, registration: Registration, token: str, *, status=200, error=""
+) -> HttpResponse:
+    context = manage_context(request, registration, token)
+    context["error"] = error
+    return render(request, "registrations/manage.html", context, status=status)
+
+
+def with_registration(view):
+    """Open the registration the token names, or answer the localized 404 page."""
+
+    @wraps(view)
+    def wrapper(request, token, *args, **kwargs):
+        registration = registration_for_token(token=token)
+        if registration is None:
+            return _not_found(request)
+        return view(request, registration, token, *args, **kwargs)
+
+    return wrapper
+
+
+@private
+@require_GET
+@with_registration
+def manage(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    return _render_manage(request, registration, token)
+
+
+@private
+@require_POST
+@rate_limited
+@with_registration
+def accept(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    try:
+        offer_accept(registration=registration)
+    except RegistrationError as error:
+        message = refusal_message(error.code, registration.ceremony)
+        return _render_manage(request, registration, token, status=409, error=message)
+    cache.delete(f"registrations:seats_left:{registration.ceremony_id}")
+    messages.success(request, _("You have accepted the seats: your registration is confirmed."))
+    return _see_other(reverse("registrations:manage", args=[token]))
+
+
+@private
+@require_http_methods(["GET", "POST"])
+@rate_limited
+@with_registration
+def cancel(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    context = manage_context(request, registration, token)
+    if not context["can_cancel"]:
+        message = refusal_message("not_active", registration.ceremony)
+        return _render_manage(request, registration, token, status=409, error=message)
+    if request.method == "GET":
+        return render(request, "registrations/cancel.html", context)
+    try:
+        registration_cancel(registration=registration)
+    except RegistrationError as error:
+        message = refusal_message(error.code, registration.ceremony)
+        return _render_manage(request, registration, token, status=409, error=message)
+    cache.delete(f"registrations:seats_left:{registration.ceremony_id}")
+    messages.success(request, _("Your registration has been cancelled."))
+    return _see_other(reverse("registrations:manage", args=[token]))
+
+
+@private
+@require_http_methods(["GET", "POST"])
+@rate_limited
+@with_registration
+def companions(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    context = manage_context(request, registration, token)
+    if not context["can_edit_companions"]:
+        message = refusal_message("not_active", registration.ceremony)
+        return _render_manage(request, registration, token, status=409, error=message)
+    if request.method == "GET":
+        context["form"] = CompanionsForm(registration=registration)
+        return render(request, "registrations/companions.html", context)
+    form = CompanionsForm(request.POST, registration=registration)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "registrations/companions.html", context, status=400)
+    try:
+        companions_update(registration=registration, companions=form.cleaned_data["companions"])
+    except RegistrationError as error:
+        if error.code == "full":
+            context["refusal"] = _("There are not enough seats left to add these companions.")
+        else:
+            context["refusal"] = refusal_message(error.code, registration.ceremony)
+        status = REFUSAL_STATUS.get(error.code, 409)
+        return render(request, "registrations/companions.html", context, status=status)
+    cache.delete(f"registrations:seats_left:{registration.ceremony_id}")
+    messages.success(request, _("Your companions have been updated."))
+    return _see_other(reverse("registrations:manage", args=[token]))
+
+
+def registration_data(registration: Registration) -> dict:
+    """Everything stored about the person (the secret behind the link excepted)."""
+    identity = ("given_name", "surname", "birth_date", "birth_place", "nationality")
+    page = ceremony_page_in(registration.ceremony, registration.language)
+    checkin = getattr(registration, "checkin", None)
+    return {
+        "ceremony": {
+            "title": page.title if page else registration.ceremony.name,
+            "starts_at": page.starts_at if page else None,
+            "venue": page.venue if page else "",
+        },
+        "registration": {
+            "reference": registration.reference,
+            "language": registration.language,
+            "email": registration.email,
+            **{name: getattr(registration, name) for name in identity},
+            "identity_key": registration.identity_key,
+            "seats": registration.seats,
+            "status": registration.status,
+            "screening": registration.screening,
+            "waitlist_position": registration.waitlist_position,
+            "offered_until": registration.offered_until,
+            "created_at": registration.created_at,
+            "updated_at": registration.updated_at,
+            "badge_revoked_at": registration.badge_revoked_at,
+        },
+        "companions": [
+            {name: getattr(c, name) for name in identity} for c in registration.companions.all()
+        ],
+        "emails": [
+            {
+                "kind": m.kind,
+                "to": m.to,
+                "subject": m.subject,
+                "created_at": m.created_at,
+                "sent_at": m.sent_at,
+            }
+            for m in registration.messages.order_by("pk")
+        ],
+        "checkin": ({"scanned_at": checkin.scanned_at, "gate": checkin.gate} if checkin else None),
+        "retention": {
+            "days_after_ceremony": registration.ceremony.retention_days,
+        },
+    }
+
+
+@private
+@require_GET
+@with_registration
+def data(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
+    body = json.dumps(
+        registration_data(registration), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"registration-{registration.reference}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- CSRF failures -----------------------------------------------------------------------
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a localized DSFR page instead of Django's English one."""
+    language = core_views.error_language(request)
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        response = render(request, "registrations/csrf_failure.html", {"page": None}, status=403)
+    response["Cache-Control"] = "private, no-store"
+    return response
