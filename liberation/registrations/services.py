@@ -214,6 +214,13 @@ def _offer_free_seats(ceremony: RegistrationSettings, now: datetime) -> list[Reg
     return offered
 
 
+def _refuse_after_ceremony(ceremony: RegistrationSettings, now: datetime) -> None:
+    from .privacy import ceremony_ends_at
+
+    if ceremony_ends_at(ceremony=ceremony) <= now:
+        raise RegistrationError("past")
+
+
 def registration_cancel(*, registration: Registration, now: datetime | None = None) -> None:
     """Cancel (by the registrant or staff); freed seats go to the waiting list at once."""
     now = now or timezone.now()
@@ -222,6 +229,7 @@ def registration_cancel(*, registration: Registration, now: datetime | None = No
         registration.refresh_from_db()
         if registration.status not in Registration.ACTIVE:
             raise RegistrationError("not_active")
+        _refuse_after_ceremony(ceremony, now)
         _release(ceremony, registration)
         registration.status = Status.CANCELLED
         registration.waitlist_position = None
@@ -288,6 +296,7 @@ def companions_update(
         registration.refresh_from_db()
         if registration.status not in Registration.ACTIVE:
             raise RegistrationError("not_active")
+        _refuse_after_ceremony(ceremony, now)
         if len(companions) > ceremony.max_companions:
             raise RegistrationError("too_many_companions")
         seats = 1 + len(companions)

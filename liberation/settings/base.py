@@ -170,6 +170,13 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "liberation.local")
 
 SESSION_COOKIE_HTTPONLY = True
+# A localized DSFR page when a form is posted without its CSRF token.
+CSRF_FAILURE_VIEW = "liberation.registrations.views.csrf_failure"
+# Registration POSTs per minute and per client address (None: no limit, for benchmarks).
+_rate = env_int("REGISTRATION_RATE_LIMIT", 10)
+REGISTRATION_RATE_LIMIT = (_rate, 60) if _rate else None
+# Behind a trusted proxy only, e.g. HTTP_X_FORWARDED_FOR.
+REGISTRATION_CLIENT_IP_HEADER = env_str("REGISTRATION_CLIENT_IP_HEADER", "") or None
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 LOGGING = {

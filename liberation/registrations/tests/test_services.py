@@ -287,3 +287,19 @@ def test_screening_refusal_frees_the_seats(make_ceremony):
     screening_decide(registration=waiting.registration, approved=True)
     waiting.registration.refresh_from_db()
     assert waiting.registration.screening == Registration.Screening.APPROVED
+
+
+def test_no_cancellation_or_change_after_the_ceremony(make_ceremony):
+    ceremony = make_ceremony(capacity=2)
+    created = registration_create(ceremony=ceremony, request=request(1))
+    waiting = registration_create(
+        ceremony=ceremony, request=request(2, companions=1, join_waitlist=True)
+    )
+    after = timezone.now() + dt.timedelta(days=11)  # the fixture's ceremony is in 10 days
+    with pytest.raises(RegistrationError, match="past"):
+        registration_cancel(registration=created.registration, now=after)
+    with pytest.raises(RegistrationError, match="past"):
+        companions_update(registration=created.registration, companions=[], now=after)
+    waiting.registration.refresh_from_db()
+    assert waiting.registration.status == S.WAITLISTED
+    assert seats(ceremony) == 1
