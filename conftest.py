@@ -64,3 +64,22 @@ def translate(structure):
         return _publish(copy)
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated database before it runs.
+
+    A transactional test empties the database when it ends. pytest-django runs them after
+    the others, so each one must start from the snapshot taken after migrations
+    (Wagtail's root page and collection, content types); otherwise the post-migrate
+    signal and the snapshot disagree on content types.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

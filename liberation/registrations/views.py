@@ -30,8 +30,10 @@ from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
 
 from . import ratelimit
+from .badges import badge_refusal
 from .forms import CompanionsForm, RegistrationForm
 from .models import Registration
+from .privacy import registration_data_export
 from .services import (
     RegistrationError,
     companions_update,
@@ -286,15 +288,6 @@ def waitlist_rank(registration: Registration) -> int | None:
     return ahead + 1
 
 
-def badge_available(registration: Registration) -> bool:
-    return (
-        registration.status == Status.CONFIRMED
-        and registration.screening
-        in (Registration.Screening.APPROVED, Registration.Screening.NOT_REQUIRED)
-        and registration.badge_revoked_at is None
-    )
-
-
 def manage_context(request: HttpRequest, registration: Registration, token: str) -> dict:
     page = ceremony_page_in(registration.ceremony, language_of(request))
     past = page.is_past if page else False
@@ -320,7 +313,7 @@ def manage_context(request: HttpRequest, registration: Registration, token: str)
         "active": registration.status in Registration.ACTIVE,
         "can_cancel": active,
         "can_edit_companions": active and registration.ceremony.max_companions > 0,
-        "badge_url": f"{path}badge/" if badge_available(registration) else "",
+        "badge_url": f"{path}badge/" if badge_refusal(registration) is None else "",
         "companions": list(registration.companions.all()),
         "screening": registration.screening != Registration.Screening.NOT_REQUIRED,
     }
@@ -420,58 +413,15 @@ def companions(request: HttpRequest, registration: Registration, token: str) -> 
     return _see_other(reverse("registrations:manage", args=[token]))
 
 
-def registration_data(registration: Registration) -> dict:
-    """Everything stored about the person (the secret behind the link excepted)."""
-    identity = ("given_name", "surname", "birth_date", "birth_place", "nationality")
-    page = ceremony_page_in(registration.ceremony, registration.language)
-    checkin = getattr(registration, "checkin", None)
-    return {
-        "ceremony": {
-            "title": page.title if page else registration.ceremony.name,
-            "starts_at": page.starts_at if page else None,
-            "venue": page.venue if page else "",
-        },
-        "registration": {
-            "reference": registration.reference,
-            "language": registration.language,
-            "email": registration.email,
-            **{name: getattr(registration, name) for name in identity},
-            "identity_key": registration.identity_key,
-            "seats": registration.seats,
-            "status": registration.status,
-            "screening": registration.screening,
-            "waitlist_position": registration.waitlist_position,
-            "offered_until": registration.offered_until,
-            "created_at": registration.created_at,
-            "updated_at": registration.updated_at,
-            "badge_revoked_at": registration.badge_revoked_at,
-        },
-        "companions": [
-            {name: getattr(c, name) for name in identity} for c in registration.companions.all()
-        ],
-        "emails": [
-            {
-                "kind": m.kind,
-                "to": m.to,
-                "subject": m.subject,
-                "created_at": m.created_at,
-                "sent_at": m.sent_at,
-            }
-            for m in registration.messages.order_by("pk")
-        ],
-        "checkin": ({"scanned_at": checkin.scanned_at, "gate": checkin.gate} if checkin else None),
-        "retention": {
-            "days_after_ceremony": registration.ceremony.retention_days,
-        },
-    }
-
-
 @private
 @require_GET
 @with_registration
 def data(request: HttpRequest, registration: Registration, token: str) -> HttpResponse:
     body = json.dumps(
-        registration_data(registration), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+        registration_data_export(registration=registration),
+        cls=DjangoJSONEncoder,
+        ensure_ascii=False,
+        indent=2,
     )
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"registration-{registration.reference}.json"
