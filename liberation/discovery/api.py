@@ -1,0 +1,147 @@
+"""JSON search API (GET /api/search/) and its OpenAPI 3 description (/api/openapi.json).
+
+Mounted outside i18n_patterns: `path("api/", include("liberation.discovery.api"))`."""
+
+from django.http import JsonResponse
+from django.urls import path
+from django.views.decorators.http import require_GET
+from wagtail.models import Page
+
+from liberation.content.models import ContentKey
+
+from .analysis import LANGS, MAX_QUERY_CHARS, clean_query
+from .models import SearchEntry
+from .selectors import search_rank
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+
+RESULT_SCHEMA = {
+    "type": "object",
+    "required": ["key", "url", "title", "lang", "type", "score"],
+    "properties": {
+        "key": {"type": ["string", "null"], "description": "Content-exchange key, if any."},
+        "url": {"type": "string"},
+        "title": {"type": "string"},
+        "lang": {"type": "string", "enum": list(LANGS)},
+        "type": {"type": "string"},
+        "score": {"type": "number"},
+    },
+    "additionalProperties": False,
+}
+SEARCH_SCHEMA = {
+    "type": "object",
+    "required": ["query", "lang", "results", "count"],
+    "properties": {
+        "query": {"type": "string"},
+        "lang": {"type": "string", "enum": list(LANGS)},
+        "results": {"type": "array", "items": RESULT_SCHEMA},
+        "count": {"type": "integer", "minimum": 0},
+    },
+    "additionalProperties": False,
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "field": {"type": "string"}},
+    "additionalProperties": False,
+}
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "Libération search API", "version": "1.0.0"},
+    "paths": {
+        "/api/search/": {
+            "get": {
+                "summary": "Lexical search over published content in French and English.",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+                    },
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "required": False,
+                        "description": "The reader's language (preferred, not exclusive).",
+                        "schema": {"type": "string", "enum": list(LANGS), "default": "fr"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_LIMIT,
+                            "default": DEFAULT_LIMIT,
+                        },
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Results in rank order.",
+                        "content": {"application/json": {"schema": SEARCH_SCHEMA}},
+                    },
+                    "400": {
+                        "description": "Missing, too long or invalid parameter.",
+                        "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+def _error(message: str, field: str) -> JsonResponse:
+    return JsonResponse({"error": message, "field": field}, status=400)
+
+
+@require_GET
+def search_api(request):
+    lang = request.GET.get("lang", "fr")
+    if lang not in LANGS:
+        return _error("lang must be one of: " + ", ".join(LANGS), "lang")
+    raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
+    if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        return _error(f"limit must be an integer between 1 and {MAX_LIMIT}", "limit")
+    query = clean_query(request.GET.get("q", ""))
+    if not query:
+        return _error("q is required", "q")
+    if len(query) > MAX_QUERY_CHARS:
+        return _error(f"q must be at most {MAX_QUERY_CHARS} characters", "q")
+    ranked = search_rank(query=query, lang=lang, limit=int(raw_limit))
+    ids = [page_id for page_id, _ in ranked]
+    entries = SearchEntry.objects.in_bulk(ids)
+    pages = Page.objects.in_bulk(ids)
+    keys = dict(ContentKey.objects.filter(page_id__in=ids).values_list("page_id", "key"))
+    results = []
+    for page_id, score in ranked:
+        entry, page = entries.get(page_id), pages.get(page_id)
+        if entry is None or page is None:
+            continue
+        results.append(
+            {
+                "key": keys.get(page_id),
+                "url": page.get_full_url(request),
+                "title": entry.title,
+                "lang": entry.lang,
+                "type": entry.type,
+                "score": score,
+            }
+        )
+    return JsonResponse({"query": query, "lang": lang, "results": results, "count": len(results)})
+
+
+@require_GET
+def openapi(request):
+    return JsonResponse(OPENAPI)
+
+
+urlpatterns = [
+    path("search/", search_api, name="api_search"),
+    path("openapi.json", openapi, name="api_openapi"),
+]

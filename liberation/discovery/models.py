@@ -1,0 +1,57 @@
+"""The lexical search index: one entry per live content page, its postings
+(term → page, with a BM25-style weight computed at index time) and the vocabulary
+used for "did you mean". Same tables and queries on SQLite and PostgreSQL."""
+
+from django.db import models
+from wagtail.models import Page
+
+
+class SearchEntry(models.Model):
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    lang = models.CharField(max_length=8, db_index=True)
+    type = models.CharField(max_length=20)
+    date = models.DateField(null=True)
+    title = models.CharField(max_length=255)
+    # Folded title and places, for autocomplete by substring.
+    title_folded = models.CharField(max_length=255)
+    places = models.CharField(max_length=500, blank=True)
+    # "|slug|slug|": themes and historical periods, for facets and filters.
+    themes = models.CharField(max_length=500, blank=True)
+    periods = models.CharField(max_length=200, blank=True)
+    # Plain text the snippet is cut from.
+    text = models.TextField(blank=True)
+    length = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SearchPosting(models.Model):
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="postings")
+    term = models.CharField(max_length=64)
+    weight = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "entry", "weight"], name="discovery_posting_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.entry_id}"
+
+
+class SearchTerm(models.Model):
+    """Folded words seen in titles, places and text (never removed: a stale word only
+    costs a suggestion that finds nothing, and suggestions are checked)."""
+
+    term = models.CharField(max_length=64, primary_key=True)
+    length = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["length", "term"])]
+
+    def __str__(self) -> str:
+        return self.term

@@ -1,0 +1,278 @@
+"""Lexical search over the discovery index: ranking, facets, snippets, suggestions.
+
+`search_rank` is the ranking alone (page id, score), in rank order: hybrid search can
+fuse it with `liberation.semantic.semantic_search` (e.g. reciprocal rank fusion)
+without touching the rest. The SQL is the same on SQLite and PostgreSQL: postings are
+looked up by term through an index and scored BM25-style (weights computed at index
+time, idf at query time); pages matching every query word come first, the reader's
+language is preferred, other languages stay in the results.
+"""
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .analysis import LANGS, clean_query, fold, highlight_terms, query_tokens
+from .models import SearchEntry, SearchTerm
+
+CANDIDATES = 1000
+SAME_LANGUAGE_BOOST = 1.3
+SORTS = ("relevance", "date")
+SNIPPET_CHARS = 240
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    type: str = ""
+    theme: str = ""
+    lang: str = ""
+    period: str = ""
+
+    @classmethod
+    def from_query(cls, query) -> "SearchFilters":
+        """Values are matched against the candidates: an unknown value finds nothing,
+        it is never an error."""
+        return cls(
+            **{name: str(query.get(name, ""))[:80] for name in ("type", "theme", "lang", "period")}
+        )
+
+    def active(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass
+class Candidate:
+    page_id: int
+    score: float
+    matched: int
+    type: str
+    lang: str
+    themes: str
+    periods: str
+    date: date | None
+
+    def facet_values(self, name: str) -> list[str]:
+        if name in ("type", "lang"):
+            return [getattr(self, name)]
+        value = self.themes if name == "theme" else self.periods
+        return [v for v in value.split("|") if v]
+
+
+@dataclass
+class SearchResults:
+    query: str
+    candidates: list[Candidate] = field(default_factory=list)
+    total: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    variants: set[str] = field(default_factory=set)
+    words: list[str] = field(default_factory=list)
+
+
+def _idf(variants: list[str]) -> dict[str, float]:
+    total = SearchEntry.objects.count() or 1
+    placeholders = ", ".join(["%s"] * len(variants))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT term, COUNT(*) FROM discovery_searchposting"
+            f" WHERE term IN ({placeholders}) GROUP BY term",
+            variants,
+        )
+        df = dict(cursor.fetchall())
+    return {v: math.log(1 + (total - df.get(v, 0) + 0.5) / (df.get(v, 0) + 0.5)) for v in variants}
+
+
+def _candidates(tokens, lang: str, *, limit: int, require_all: bool) -> tuple[list[Candidate], int]:
+    variants = list(dict.fromkeys(v for _, vs in tokens for v in vs))
+    idf = _idf(variants)
+    # A variant may belong to several words: it counts for the first.
+    owner: dict[str, int] = {}
+    for index, (_, vs) in enumerate(tokens):
+        for v in vs:
+            owner.setdefault(v, index)
+    score_case = " ".join("WHEN %s THEN %s" for _ in variants)
+    owner_case = score_case
+    placeholders = ", ".join(["%s"] * len(variants))
+    params: list = []
+    for v in variants:
+        params += [v, idf[v]]
+    for v in variants:
+        params += [v, owner[v]]
+    params += variants
+    needed = len(tokens) if require_all else 1
+    inner = (
+        "SELECT entry_id, SUM(weight * CASE term " + score_case + " ELSE 0 END) AS score,"
+        " COUNT(DISTINCT CASE term " + owner_case + " END) AS matched"
+        f" FROM discovery_searchposting WHERE term IN ({placeholders})"
+        " GROUP BY entry_id HAVING COUNT(DISTINCT CASE term " + owner_case + " END) >= %s"
+    )
+    for v in variants:
+        params += [v, owner[v]]
+    params.append(needed)
+    sql = (
+        "SELECT e.page_id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
+        " s.matched, e.type, e.lang, e.themes, e.periods, e.date"
+        f" FROM ({inner}) s JOIN discovery_searchentry e ON e.page_id = s.entry_id"
+        " ORDER BY s.matched DESC, rank DESC, e.page_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lang, SAME_LANGUAGE_BOOST, *params, limit])
+        rows = cursor.fetchall()
+        total = len(rows)
+        if total == limit:
+            cursor.execute(f"SELECT COUNT(*) FROM ({inner}) s", params)
+            total = cursor.fetchone()[0]
+    candidates = []
+    for page_id, score, matched, type_, lang_, themes, periods, day in rows:
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        candidates.append(
+            Candidate(page_id, float(score), matched, type_, lang_, themes, periods, day)
+        )
+    return candidates, total
+
+
+def _search(query: str, lang: str, limit: int):
+    tokens = query_tokens(query)
+    if not tokens:
+        return tokens, [], 0
+    candidates, total = _candidates(tokens, lang, limit=limit, require_all=True)
+    if not candidates and len(tokens) > 1:
+        candidates, total = _candidates(tokens, lang, limit=limit, require_all=False)
+    return tokens, candidates, total
+
+
+def search_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[int, float]]:
+    """(page id, score) in rank order, best first: the lexical half of hybrid search."""
+    _, candidates, _ = _search(query, lang if lang in LANGS else "fr", limit)
+    return [(c.page_id, round(c.score, 4)) for c in candidates]
+
+
+FACETS = ("type", "theme", "lang", "period")
+
+
+def search_pages(
+    *, query: str, lang: str, filters: SearchFilters | None = None, sort: str = "relevance"
+) -> SearchResults:
+    """Candidates (filtered, sorted) and facet counts; each facet counts the candidates
+    that pass the other filters, so that choosing a value never empties the others."""
+    filters = filters or SearchFilters()
+    tokens, candidates, total = _search(query, lang, CANDIDATES)
+    results = SearchResults(query=query, words=[w for w, _ in tokens])
+    results.variants = {v for _, vs in tokens for v in vs}
+    active = filters.active()
+
+    def passes(c: Candidate, skip: str = "") -> bool:
+        return all(value in c.facet_values(name) for name, value in active.items() if name != skip)
+
+    for name in FACETS:
+        counts: dict[str, int] = {}
+        for c in candidates:
+            if passes(c, skip=name):
+                for value in c.facet_values(name):
+                    counts[value] = counts.get(value, 0) + 1
+        results.facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    kept = [c for c in candidates if passes(c)]
+    if sort == "date":
+        kept.sort(key=lambda c: (c.date or date.min, c.page_id), reverse=True)
+    results.candidates = kept
+    results.total = total if not active and len(kept) == len(candidates) else len(kept)
+    return results
+
+
+def did_you_mean(*, query: str, lang: str) -> str:
+    """The query with unknown words replaced by the closest indexed word, when that
+    query finds something; "" otherwise."""
+    changed = False
+    words = []
+    for word, _ in query_tokens(query):
+        folded = fold(word)
+        if len(folded) < 4 or folded.isdigit() or SearchTerm.objects.filter(term=folded).exists():
+            words.append(folded)
+            continue
+        pool = SearchTerm.objects.filter(
+            length__gte=len(folded) - 2, length__lte=len(folded) + 2, term__startswith=folded[0]
+        ).values_list("term", flat=True)
+        match = difflib.get_close_matches(folded, list(pool[:20000]), n=1, cutoff=0.75)
+        if match:
+            words.append(match[0])
+            changed = True
+        else:
+            words.append(folded)
+    suggestion = " ".join(words)
+    if changed and search_rank(query=suggestion, lang=lang, limit=1):
+        return suggestion
+    return ""
+
+
+def highlight(text: str, variants: set[str], lang: str) -> SafeString:
+    return mark_safe(
+        "".join(
+            f"<mark>{escape(chunk)}</mark>" if hit else escape(chunk)
+            for chunk, hit in highlight_terms(text, variants, lang)
+        )
+    )
+
+
+def snippet(text: str, variants: set[str], lang: str) -> SafeString:
+    """About SNIPPET_CHARS characters around the first matched word, highlighted."""
+    pieces = highlight_terms(text, variants, lang)
+    offset = 0
+    first = None
+    for chunk, hit in pieces:
+        if hit:
+            first = offset
+            break
+        offset += len(chunk)
+    start = 0 if first is None else max(0, first - SNIPPET_CHARS // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    end = start + SNIPPET_CHARS
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    excerpt = text[start:end]
+    prefix = "… " if start else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(escape(prefix) + highlight(excerpt, variants, lang) + escape(suffix))
+
+
+def autocomplete(*, prefix: str, lang: str, limit: int = 8) -> list[dict]:
+    """Titles (reader's language first) and places whose words start with the prefix."""
+    from liberation.content.models import Place
+
+    words = [fold(w) for w, _ in query_tokens(prefix)] or []
+    text = clean_query(prefix)
+    if not words or len(text) < 2:
+        return []
+    last = words[-1]
+    entries = SearchEntry.objects.filter(title_folded__contains=last)
+    for word in words[:-1]:
+        entries = entries.filter(title_folded__contains=word)
+    rows = list(entries.values("page_id", "title", "lang", "title_folded")[:200])
+    rows.sort(
+        key=lambda r: (
+            not any(w.startswith(last) for w in r["title_folded"].split()),
+            r["lang"] != lang,
+            r["title"],
+        )
+    )
+    rows = [r for r in rows if any(w.startswith(last) for w in r["title_folded"].split())]
+    items = [{"label": r["title"], "kind": "title", "lang": r["lang"]} for r in rows[:limit]]
+    places = [
+        p
+        for p in Place.objects.values_list("name", flat=True)
+        if any(fold(w).startswith(last) for w, _ in query_tokens(p))
+    ]
+    items += [{"label": name, "kind": "place", "lang": ""} for name in sorted(places)[:3]]
+    return items[:limit]
+
+
+def querystring(**params) -> str:
+    return urlencode({k: v for k, v in params.items() if v})
