@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "liberation.content",
     "liberation.events",
     "liberation.registrations",
+    "liberation.semantic",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
