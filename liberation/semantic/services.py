@@ -73,10 +73,8 @@ def _hash(parts: list[tuple[str, float, list[str]]]) -> str:
     return digest.hexdigest()
 
 
-def parts_vector(parts: list[tuple[str, float, list[str]]]) -> np.ndarray:
+def _combine(parts: list[tuple[str, float, list[str]]], vectors: np.ndarray) -> np.ndarray:
     """One normalised vector: the weighted sum of each part's mean vector."""
-    flat = [text for _name, _w, texts in parts for text in texts]
-    vectors = embeddings.encode(flat)
     total = np.zeros(embeddings.DIMENSIONS, dtype=np.float32)
     start = 0
     for _name, weight, texts in parts:
@@ -86,24 +84,46 @@ def parts_vector(parts: list[tuple[str, float, list[str]]]) -> np.ndarray:
     return total / norm if norm else total
 
 
+def parts_vector(parts: list[tuple[str, float, list[str]]]) -> np.ndarray:
+    return _combine(parts, embeddings.encode([t for _n, _w, texts in parts for t in texts]))
+
+
 def page_embed(*, page: ContentPage) -> bool:
     """Store the page's vector; False when its text is unchanged (no model call)."""
-    parts = page_text_parts(page=page)
-    content_hash = _hash(parts)
-    current = PageEmbedding.objects.filter(page_id=page.pk).values_list("content_hash", flat=True)
-    if current.first() == content_hash:
-        return False
-    vector = parts_vector(parts)
-    PageEmbedding.objects.update_or_create(
-        page_id=page.pk,
-        defaults={"content_hash": content_hash, "vector": embeddings.to_bytes(vector)},
+    return pages_embed(pages=[page]) == 1
+
+
+def pages_embed(*, pages: list[ContentPage]) -> int:
+    """Embed a batch of pages with one call to the model (short texts of many pages fill
+    the model's micro-batches better than one page at a time); pages whose text is
+    unchanged are skipped. Returns how many were (re-)embedded."""
+    current = dict(
+        PageEmbedding.objects.filter(page_id__in=[p.pk for p in pages]).values_list(
+            "page_id", "content_hash"
+        )
     )
-    return True
-
-
-def pages_embed(*, pages: Iterable[ContentPage]) -> int:
-    """Embed many pages (the command); returns how many were (re-)embedded."""
-    return sum(page_embed(page=page) for page in pages)
+    todo = []
+    for page in pages:
+        parts = page_text_parts(page=page)
+        content_hash = _hash(parts)
+        if current.get(page.pk) != content_hash:
+            todo.append((page, parts, content_hash))
+    if not todo:
+        return 0
+    texts = [t for _page, parts, _h in todo for _n, _w, ts in parts for t in ts]
+    vectors = embeddings.encode(texts)
+    start = 0
+    # The model runs before the transaction: the write lock is held for the writes only.
+    with transaction.atomic():
+        for page, parts, content_hash in todo:
+            count = sum(len(ts) for _n, _w, ts in parts)
+            vector = _combine(parts, vectors[start : start + count])
+            start += count
+            PageEmbedding.objects.update_or_create(
+                page_id=page.pk,
+                defaults={"content_hash": content_hash, "vector": embeddings.to_bytes(vector)},
+            )
+    return len(todo)
 
 
 def related_refresh(*, page_ids: Iterable[int] | None = None) -> int:
