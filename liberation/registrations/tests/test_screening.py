@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from liberation.registrations.admin_views import staff_group_ensure
@@ -24,6 +25,13 @@ from liberation.registrations.services import (
 
 S = Registration.Status
 SCR = Registration.Screening
+
+
+@pytest.fixture(autouse=True)
+def staff_in_english():
+    """Staff messages below are checked in English; test_french_errors covers French."""
+    with translation.override("en"):
+        yield
 
 
 def person(n: int, **fields) -> Person:
@@ -350,3 +358,13 @@ def test_import_page_lists_errors_or_records_the_decisions(screened, staff):
     assert response.redirect_chain[-1][0] == url("detail", ceremony)
     assert any("1 approved" in str(m) for m in response.context["messages"])
     assert state(a) == [(S.CONFIRMED, SCR.APPROVED)]
+
+
+def test_errors_are_in_the_staff_language(make_ceremony, staff):
+    from liberation.registrations.screening import screening_import_csv
+
+    ceremony = make_ceremony(screening_required=True)
+    with translation.override("fr"):
+        result = screening_import_csv(ceremony=ceremony, content=b"", user=staff)
+    assert not result.ok
+    assert result.errors[0].message == "Le fichier est vide."

@@ -93,10 +93,11 @@ def test_tick_expires_offers_reminds_and_delivers(make_ceremony):
     assert report["reminders_queued"] == 0  # nobody is confirmed any more
     assert report["emails_sent"] == OutboxMessage.objects.count()
     assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
-    assert {m.subject.split(":")[0] for m in mail.outbox} >= {
-        "Registration confirmed",
-        "A seat is available",
-        "Registration cancelled",
+    # French registrants: French subjects.
+    assert {m.subject.split(":")[0].strip() for m in mail.outbox} >= {
+        "Inscription confirmée",
+        "Une place est disponible",
+        "Inscription annulée",
     }
     again = registrations_tick(now=now + dt.timedelta(hours=3))
     assert again == dict.fromkeys(again, 0)
@@ -150,5 +151,5 @@ def test_two_ticks_at_the_same_time_send_one_reminder_each(make_ceremony):
     assert sum(r["reminders_queued"] for r in results) == 8
     assert OutboxMessage.objects.filter(kind=REMINDER).count() == 8
     assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
-    reminders_sent = [m for m in mail.outbox if m.subject.startswith("Reminder")]
+    reminders_sent = [m for m in mail.outbox if m.subject.startswith("Rappel")]
     assert len(reminders_sent) == 8

@@ -612,7 +612,7 @@ def test_download_my_data(client, make_ceremony):
             "nationality": "",
         }
     ]
-    assert data["emails"][0]["kind"] == "confirmation"
+    assert data["messages"][0]["kind"] == "confirmation"
     assert registration.secret not in download.content.decode()
 
 
