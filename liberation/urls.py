@@ -16,6 +16,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/", include("liberation.discovery.api")),
 ]
 
 if settings.DEBUG:
@@ -28,6 +29,7 @@ urlpatterns += i18n_patterns(
     path("feed/", latest_content_feed, name="feed"),
     path("", include("liberation.registrations.urls")),
     path("", include("liberation.registrations.badge_urls")),
+    path("", include("liberation.discovery.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "liberation.events",
     "liberation.registrations",
     "liberation.semantic",
+    "liberation.discovery",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
