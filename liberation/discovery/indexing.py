@@ -9,7 +9,7 @@ removes its entry through the foreign key cascade, so the index never points to 
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete
 from django.utils.html import strip_tags
 from django_tasks import task
@@ -17,7 +17,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .analysis import document_terms, fold, tokenize
-from .models import SearchEntry, SearchPosting, SearchTerm
+from .models import SearchEntry
 
 # Field weights (title boosted) and BM25 constants; the average length is a constant so
 # that adding one page never rewrites the others' weights.
@@ -68,7 +68,7 @@ def _periods(page) -> str:
     return "|" + "|".join(slugs) + "|" if slugs else ""
 
 
-def build_entry(page) -> tuple[SearchEntry, list[SearchPosting], set[str]]:
+def build_entry(page) -> tuple[SearchEntry, list[tuple[int, str, float]], set[str]]:
     """The entry, postings and vocabulary of one specific content page (unsaved)."""
     lang = page.locale.language_code if page.locale_id else "fr"
     themes = list(page.themes.all())
@@ -102,8 +102,7 @@ def build_entry(page) -> tuple[SearchEntry, list[SearchPosting], set[str]]:
         length=length,
     )
     postings = [
-        SearchPosting(entry_id=page.pk, term=term, weight=round(tf * (K1 + 1) / (tf + norm), 4))
-        for term, tf in weighted.items()
+        (page.pk, term, round(tf * (K1 + 1) / (tf + norm), 4)) for term, tf in weighted.items()
     ]
     vocabulary = {
         fold(w)[:64]
@@ -127,15 +126,34 @@ def _indexable(page_ids: Iterable[int]):
     )
 
 
-def _save(batch: list[tuple[SearchEntry, list[SearchPosting], set[str]]]) -> None:
-    SearchPosting.objects.filter(entry_id__in=[e.page_id for e, _, _ in batch]).delete()
-    SearchEntry.objects.filter(page_id__in=[e.page_id for e, _, _ in batch]).delete()
+def _delete(table: str, page_ids: list[int]) -> None:
+    # Raw deletes: the ORM would load every posting before deleting it.
+    column = "entry_id" if table == "discovery_searchposting" else "page_id"
+    with connection.cursor() as cursor:
+        for start in range(0, len(page_ids), 500):
+            chunk = page_ids[start : start + 500]
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+
+
+def _save(batch: list[tuple[SearchEntry, list[tuple[int, str, float]], set[str]]]) -> None:
+    ids = [e.page_id for e, _, _ in batch]
+    _delete("discovery_searchposting", ids)
+    _delete("discovery_searchentry", ids)
     SearchEntry.objects.bulk_create([e for e, _, _ in batch])
-    SearchPosting.objects.bulk_create([p for _, ps, _ in batch for p in ps], batch_size=2000)
-    words = set().union(*(v for _, _, v in batch))
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(term=w, length=len(w)) for w in words], ignore_conflicts=True, batch_size=2000
-    )
+    words = sorted(set().union(*(v for _, _, v in batch)))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO discovery_searchposting (entry_id, term, weight) VALUES (%s, %s, %s)",
+            [p for _, ps, _ in batch for p in ps],
+        )
+        cursor.executemany(
+            "INSERT INTO discovery_searchterm (term, length) VALUES (%s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [(w, len(w)) for w in words],
+        )
 
 
 def index_pages(page_ids: Iterable[int]) -> int:
@@ -144,9 +162,10 @@ def index_pages(page_ids: Iterable[int]) -> int:
     with transaction.atomic():
         pages = list(_indexable(page_ids))
         batch = [build_entry(page) for page in pages]
-        gone = set(page_ids) - {p.pk for p in pages}
+        gone = sorted(set(page_ids) - {p.pk for p in pages})
         if gone:
-            SearchEntry.objects.filter(page_id__in=gone).delete()
+            _delete("discovery_searchposting", gone)
+            _delete("discovery_searchentry", gone)
         if batch:
             _save(batch)
     return len(batch)
@@ -167,9 +186,9 @@ def rebuild_index(*, batch_size: int = 500, progress=None) -> int:
     """Empty the index and index every live, public content page."""
     from liberation.content.models import ContentPage
 
-    with transaction.atomic():
-        SearchPosting.objects.all().delete()
-        SearchEntry.objects.all().delete()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM discovery_searchposting")
+        cursor.execute("DELETE FROM discovery_searchentry")
     ids = list(ContentPage.objects.live().public().values_list("pk", flat=True).order_by("pk"))
     done = 0
     for start in range(0, len(ids), batch_size):

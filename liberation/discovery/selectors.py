@@ -10,6 +10,7 @@ language is preferred, other languages stay in the results.
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -18,13 +19,22 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .analysis import LANGS, clean_query, fold, highlight_terms, query_tokens
+from .analysis import (
+    LANGS,
+    clean_query,
+    fold,
+    highlight_terms,
+    normalise,
+    query_tokens,
+    word_terms,
+)
 from .models import SearchEntry, SearchTerm
 
 CANDIDATES = 1000
 SAME_LANGUAGE_BOOST = 1.3
 SORTS = ("relevance", "date")
 SNIPPET_CHARS = 240
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -95,37 +105,32 @@ def _candidates(tokens, lang: str, *, limit: int, require_all: bool) -> tuple[li
     for index, (_, vs) in enumerate(tokens):
         for v in vs:
             owner.setdefault(v, index)
-    score_case = " ".join("WHEN %s THEN %s" for _ in variants)
-    owner_case = score_case
-    placeholders = ", ".join(["%s"] * len(variants))
+    values = ", ".join(["(%s, %s, %s)"] * len(variants))
     params: list = []
     for v in variants:
-        params += [v, idf[v]]
-    for v in variants:
-        params += [v, owner[v]]
-    params += variants
+        params += [v, idf[v], owner[v]]
     needed = len(tokens) if require_all else 1
-    inner = (
-        "SELECT entry_id, SUM(weight * CASE term " + score_case + " ELSE 0 END) AS score,"
-        " COUNT(DISTINCT CASE term " + owner_case + " END) AS matched"
-        f" FROM discovery_searchposting WHERE term IN ({placeholders})"
-        " GROUP BY entry_id HAVING COUNT(DISTINCT CASE term " + owner_case + " END) >= %s"
+    # The query's terms as a small table: one indexed lookup per term, then a sum.
+    ctes = (
+        f"WITH q(term, idf, tok) AS (VALUES {values}),"
+        " s AS (SELECT p.entry_id, SUM(p.weight * q.idf) AS score,"
+        " COUNT(DISTINCT q.tok) AS matched"
+        " FROM q JOIN discovery_searchposting p ON p.term = q.term"
+        " GROUP BY p.entry_id HAVING COUNT(DISTINCT q.tok) >= %s)"
     )
-    for v in variants:
-        params += [v, owner[v]]
     params.append(needed)
     sql = (
-        "SELECT e.page_id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
+        ctes + " SELECT e.page_id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
         " s.matched, e.type, e.lang, e.themes, e.periods, e.date"
-        f" FROM ({inner}) s JOIN discovery_searchentry e ON e.page_id = s.entry_id"
+        " FROM s JOIN discovery_searchentry e ON e.page_id = s.entry_id"
         " ORDER BY s.matched DESC, rank DESC, e.page_id LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lang, SAME_LANGUAGE_BOOST, *params, limit])
+        cursor.execute(sql, [*params, lang, SAME_LANGUAGE_BOOST, limit])
         rows = cursor.fetchall()
         total = len(rows)
         if total == limit:
-            cursor.execute(f"SELECT COUNT(*) FROM ({inner}) s", params)
+            cursor.execute(ctes + " SELECT COUNT(*) FROM s", params)
             total = cursor.fetchone()[0]
     candidates = []
     for page_id, score, matched, type_, lang_, themes, periods, day in rows:
@@ -219,16 +224,17 @@ def highlight(text: str, variants: set[str], lang: str) -> SafeString:
     )
 
 
+def _first_hit(text: str, variants: set[str], lang: str) -> int | None:
+    lang = lang if lang in LANGS else "fr"
+    for match in _WORD.finditer(text):
+        if variants.intersection(word_terms(normalise(match.group()), lang)):
+            return match.start()
+    return None
+
+
 def snippet(text: str, variants: set[str], lang: str) -> SafeString:
     """About SNIPPET_CHARS characters around the first matched word, highlighted."""
-    pieces = highlight_terms(text, variants, lang)
-    offset = 0
-    first = None
-    for chunk, hit in pieces:
-        if hit:
-            first = offset
-            break
-        offset += len(chunk)
+    first = _first_hit(text, variants, lang)
     start = 0 if first is None else max(0, first - SNIPPET_CHARS // 3)
     if start:
         space = text.find(" ", start)

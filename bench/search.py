@@ -1,0 +1,136 @@
+"""Search benchmark: latency p50/p95 over a query mix, and the time to rebuild the index.
+
+    DATABASE_URL=sqlite:////tmp/bench-search.sqlite3 .venv/bin/python bench/search.py --pages 20000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/liberation_search_bench \\
+        .venv/bin/python bench/search.py --pages 20000
+
+Never point it at a database you care about: it migrates it and, when it holds fewer
+content pages than --pages, runs `generate_corpus` to add the missing ones. The index is
+rebuilt (and timed) when it is empty or with --reindex. Timings: `rank` is the ranking
+function alone (search_rank, what hybrid fusion will call), `api` the JSON endpoint and
+`page` the whole HTML search page, both through Django's test client. The last line is
+JSON.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.discovery.tests.settings")
+
+QUERIES = [
+    "cherbourg",
+    "Cherbourg port 1944",
+    "liberation de cherbourg",
+    "bataille du cotentin",
+    "libération de Paris",
+    "liberation",
+    "poche de Royan",
+    "Provence landings 1944",
+    "forces alliees",
+    "résistance Vercors",
+    "débarquement",
+    "reconstruction mémoire",
+    "cherbourgg",
+    "liberaton paris",
+    "1944",
+    "the battle of caen",
+    "parachutistes américains",
+    "town hall ceremony",
+    "siege of brest",
+    "armée allemande reddition",
+    '"cherbourg" OR * -paris',
+    "NEAR(paris, caen)",
+    "'; DROP TABLE discovery_searchentry; --",
+    "zzzzqx",
+    "🎉 Paris",
+]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reindex", action="store_true")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    from liberation.content.models import ContentPage
+    from liberation.discovery.indexing import rebuild_index
+    from liberation.discovery.models import SearchEntry, SearchPosting
+    from liberation.discovery.selectors import search_rank
+
+    call_command("migrate", verbosity=0)
+    missing = args.pages - ContentPage.objects.count()
+    if missing > 0:
+        call_command("generate_corpus", pages=missing, no_index=True)
+    index_seconds = None
+    if args.reindex or not SearchEntry.objects.exists():
+        start = time.perf_counter()
+        rebuild_index()
+        index_seconds = time.perf_counter() - start
+    pages = SearchEntry.objects.count()
+    postings = SearchPosting.objects.count()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE discovery_searchposting")
+            cursor.execute("ANALYZE discovery_searchentry")
+
+    client = Client()
+    timings: dict[str, list[float]] = {"rank": [], "api": [], "page": []}
+    with override_settings(ROOT_URLCONF="liberation.discovery.tests.urls"):
+        for round_ in range(args.rounds + 1):  # the first round warms caches, not counted
+            for query in QUERIES:
+                for name, call in (
+                    ("rank", lambda q=query: search_rank(query=q, lang="fr", limit=10)),
+                    ("api", lambda q=query: client.get("/api/search/", {"q": q, "lang": "en"})),
+                    ("page", lambda q=query: client.get("/fr/recherche/", {"q": q})),
+                ):
+                    start = time.perf_counter()
+                    response = call()
+                    elapsed = (time.perf_counter() - start) * 1000
+                    status = getattr(response, "status_code", 200)
+                    if status >= 500:
+                        raise SystemExit(f"{name} {query!r}: HTTP {status}")
+                    if round_:
+                        timings[name].append(elapsed)
+    figures = {
+        "vendor": connection.vendor,
+        "pages_indexed": pages,
+        "postings": postings,
+        "queries": len(QUERIES),
+        "rounds": args.rounds,
+        "index_seconds": round(index_seconds, 1) if index_seconds is not None else None,
+    }
+    for name, values in timings.items():
+        figures[f"{name}_p50_ms"] = round(statistics.median(values), 1)
+        figures[f"{name}_p95_ms"] = round(percentile(values, 0.95), 1)
+        p50, p95 = figures[f"{name}_p50_ms"], figures[f"{name}_p95_ms"]
+        print(f"{name:5} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    if index_seconds is not None:
+        print(f"index {pages} pages ({postings} postings) in {index_seconds:.1f} s")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
