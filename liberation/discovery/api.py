@@ -116,7 +116,7 @@ def search_api(request):
     ranked = search_rank(query=query, lang=lang, limit=int(raw_limit))
     ids = [page_id for page_id, _ in ranked]
     entries = SearchEntry.objects.in_bulk(ids)
-    pages = Page.objects.in_bulk(ids)
+    pages = Page.objects.live().in_bulk(ids)  # a queued reindex may lag behind
     keys = dict(ContentKey.objects.filter(page_id__in=ids).values_list("page_id", "key"))
     results = []
     for page_id, score in ranked:

@@ -66,7 +66,7 @@ def search(request):
     page_obj = paginator.get_page(request.GET.get("page"))
     ids = [c.page_id for c in page_obj.object_list]
     entries = SearchEntry.objects.in_bulk(ids)
-    pages = Page.objects.in_bulk(ids)
+    pages = Page.objects.live().in_bulk(ids)  # a queued reindex may lag behind
     labels = _facet_labels(lang)
     hits = []
     for candidate in page_obj.object_list:
