@@ -1,0 +1,542 @@
+"""Registration rush: many browsers register for one ceremony at the same time.
+
+It starts nothing: run the server of `make run` first (any port, any database), create
+the ceremony with `manage.py bench_ceremony --capacity 500` against the same database,
+then, with the same DATABASE_URL in the environment:
+
+    python bench/registration_rush.py --base http://127.0.0.1:8100 --ceremony ID
+
+Each attempt is a new browser (its own cookie jar): GET the form page
+`/<lang>/r/inscription/<ID>/`, read `csrfmiddlewaretoken` and the `csrftoken` cookie,
+POST the form with a unique email (waiting list not ticked). A 303 to the management
+page (`/<lang>/r/<REFERENCE>-<hmac>/`) is a success; a 409 once the seats are gone is
+the expected refusal. `--warm` loads every form first (people waiting on the open page
+for the minute registration opens), then fires the POSTs.
+
+Afterwards it reads the database (`manage.py shell -c`, with the environment's
+DATABASE_URL) and checks what the answers promised:
+- oversold: max(0, seats of confirmed registrations - capacity), and seats_taken;
+- lost: a 303 whose reference (or email) has no stored registration;
+- 5xx answers, and transport errors (connection refused or reset, timeouts).
+
+confirmed/s is measured from the first POST to the capacity-th 303 (or the last 303
+when fewer seats were taken). Server CPU per request comes from /proc/<pid>/stat of
+the processes listening on the port and their children.
+
+The last line of output is one JSON object. Exit status: 0 when the run kept every
+promise (0 oversold, 0 lost, 0 5xx, 0 transport errors), 1 otherwise, 2 on a setup error.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html.parser
+import http.client
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# -- HTTP, like a browser ----------------------------------------------------------------
+
+
+class FormParser(html.parser.HTMLParser):
+    """The registration form: its action and its csrfmiddlewaretoken."""
+
+    def __init__(self):
+        super().__init__()
+        self.token = ""
+        self.action = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") == "csrfmiddlewaretoken" and not self.token:
+            self.token = attrs.get("value") or ""
+        if tag == "form" and "/r/inscription/" in (attrs.get("action") or "") and not self.action:
+            self.action = attrs["action"]
+
+
+class Browser:
+    """One cookie jar and one keep-alive connection (reopened when the server closes it)."""
+
+    def __init__(self, base: urllib.parse.SplitResult, timeout: float):
+        self.host = base.hostname
+        self.port = base.port or 80
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        headers = dict(headers or {})
+        headers["Host"] = f"{self.host}:{self.port}"
+        headers["User-Agent"] = "registration-rush/1"
+        headers["Accept-Language"] = "fr"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except Exception:
+            self.close()
+            raise
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                if "=" in pair:
+                    key, val = pair.split("=", 1)
+                    self.cookies[key.strip()] = val.strip()
+        if response.will_close:
+            self.close()
+        return response.status, response, data
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+# -- server CPU --------------------------------------------------------------------------
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def server_pids(port: int) -> set[int]:
+    """Processes holding a listening socket on the port, their parents' other children
+    (gunicorn's master and workers), and all their descendants."""
+    inodes = _listening_inodes(port)
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in inodes:
+                    found.add(int(proc.name))
+                    break
+        except OSError:
+            continue
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(proc.name))
+    todo, pids = list(found), set()
+    while todo:
+        pid = todo.pop()
+        if pid not in pids:
+            pids.add(pid)
+            todo.extend(children.get(pid, []))
+    return pids
+
+
+def cpu_seconds(pids: set[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLK_TCK
+
+
+# -- the rush ----------------------------------------------------------------------------
+
+
+class Results:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.get_ms: list[float] = []
+        self.post_ms: list[float] = []
+        self.statuses: dict[str, int] = {}
+        self.first_post: float | None = None
+        self.confirm_times: list[float] = []
+        self.answered: list[tuple[str, str]] = []  # (reference, email) of each 303
+        self.errors: list[str] = []
+
+    def count(self, key: str):
+        with self.lock:
+            self.statuses[key] = self.statuses.get(key, 0) + 1
+
+
+def load_form(browser: Browser, path: str, results: Results) -> tuple[str, str]:
+    started = time.perf_counter()
+    status, _, body = browser.request("GET", path, headers={"Accept": "text/html"})
+    elapsed = (time.perf_counter() - started) * 1000
+    with results.lock:
+        results.get_ms.append(elapsed)
+    results.count(f"GET {status}")
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status}")
+    parser = FormParser()
+    parser.feed(body.decode("utf-8", "replace"))
+    if not parser.token:
+        raise RuntimeError(f"GET {path}: no csrfmiddlewaretoken (is registration open?)")
+    return parser.token, parser.action or path
+
+
+def post_form(browser: Browser, action: str, token: str, n: int, run_id: str, base, results):
+    email = f"rush-{run_id}-{n}@example.org"
+    fields = {
+        "csrfmiddlewaretoken": token,
+        "given_name": "Camille",
+        "surname": f"Rush{n}",
+        "email": email,
+        "consent": "on",
+        "homepage": "",
+    }
+    body = urllib.parse.urlencode(fields).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": f"{base.scheme}://{base.netloc}",
+        "Referer": f"{base.scheme}://{base.netloc}{action}",
+        "Accept": "text/html",
+    }
+    started = time.perf_counter()
+    with results.lock:
+        if results.first_post is None:
+            results.first_post = started
+    status, response, _ = browser.request("POST", action, body=body, headers=headers)
+    done = time.perf_counter()
+    with results.lock:
+        results.post_ms.append((done - started) * 1000)
+    results.count(f"POST {status}")
+    if status == 303:
+        location = urllib.parse.urlsplit(response.getheader("Location") or "").path
+        parts = [p for p in location.split("/") if p]
+        # /<lang>/r/<REFERENCE>-<hmac>/
+        if len(parts) == 3 and parts[1] == "r" and "-" in parts[2]:
+            with results.lock:
+                results.confirm_times.append(done)
+                results.answered.append((parts[2].split("-", 1)[0], email))
+        else:
+            results.count("303 elsewhere")
+            with results.lock:
+                results.errors.append(f"303 to {location}")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def run_rush(args, base) -> tuple[Results, float]:
+    path = f"/{args.lang}/r/inscription/{args.ceremony}/"
+    run_id = uuid.uuid4().hex[:8]
+    results = Results()
+    work: queue.Queue[int] = queue.Queue()
+    for n in range(args.attempts):
+        work.put(n)
+    warm_forms: queue.Queue = queue.Queue()
+    start_posts = threading.Event()
+
+    def transport_error(n, error):
+        results.count("transport error")
+        with results.lock:
+            results.errors.append(f"attempt {n}: {type(error).__name__}: {error}")
+
+    def warm_worker():
+        while True:
+            try:
+                n = work.get_nowait()
+            except queue.Empty:
+                return
+            browser = Browser(base, args.timeout)
+            try:
+                token, action = load_form(browser, path, results)
+                warm_forms.put((n, browser, token, action))
+            except Exception as error:  # noqa: BLE001 (counted, reported)
+                transport_error(n, error)
+
+    def post_worker():
+        start_posts.wait()
+        while True:
+            try:
+                n, browser, token, action = warm_forms.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                post_form(browser, action, token, n, run_id, base, results)
+            except Exception as error:  # noqa: BLE001
+                transport_error(n, error)
+            finally:
+                browser.close()
+
+    def browser_worker():
+        while True:
+            try:
+                n = work.get_nowait()
+            except queue.Empty:
+                return
+            browser = Browser(base, args.timeout)
+            try:
+                token, action = load_form(browser, path, results)
+                post_form(browser, action, token, n, run_id, base, results)
+            except Exception as error:  # noqa: BLE001
+                transport_error(n, error)
+            finally:
+                browser.close()
+
+    if args.warm:
+        threads = [threading.Thread(target=warm_worker) for _ in range(args.concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        workers = [threading.Thread(target=post_worker) for _ in range(args.concurrency)]
+        for t in workers:
+            t.start()
+        wall_start = time.perf_counter()
+        start_posts.set()
+    else:
+        workers = [threading.Thread(target=browser_worker) for _ in range(args.concurrency)]
+        wall_start = time.perf_counter()
+        for t in workers:
+            t.start()
+    for t in workers:
+        t.join()
+    return results, time.perf_counter() - wall_start
+
+
+def run_gets(args, base) -> tuple[Results, float]:
+    """Only the form page: `--gets N` requests, each from a new browser."""
+    path = f"/{args.lang}/r/inscription/{args.ceremony}/"
+    results = Results()
+    work: queue.Queue[int] = queue.Queue()
+    for n in range(args.gets):
+        work.put(n)
+
+    def worker():
+        while True:
+            try:
+                work.get_nowait()
+            except queue.Empty:
+                return
+            browser = Browser(base, args.timeout)
+            try:
+                load_form(browser, path, results)
+            except Exception as error:  # noqa: BLE001
+                results.count("transport error")
+                with results.lock:
+                    results.errors.append(f"{type(error).__name__}: {error}")
+            finally:
+                browser.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(args.concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - started
+
+
+# -- the database ------------------------------------------------------------------------
+
+DB_SCRIPT = r"""
+import json
+from liberation.events.models import RegistrationSettings
+from liberation.registrations.models import Registration
+c = RegistrationSettings.objects.get(pk=%(id)d)
+fields = ("reference", "email", "status", "seats")
+rows = list(Registration.objects.filter(ceremony=c).values_list(*fields))
+print("@@DB@@" + json.dumps({"capacity": c.capacity, "seats_taken": c.seats_taken, "rows": rows}))
+"""
+
+
+def read_database(args) -> dict:
+    command = [*args.manage, "shell", "-c", DB_SCRIPT % {"id": args.ceremony}]
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("@@DB@@"):
+            return json.loads(line[6:])
+    raise RuntimeError(f"reading the database failed:\n{done.stderr[-2000:]}")
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    parser.add_argument("--ceremony", type=int, required=True, help="RegistrationSettings id")
+    parser.add_argument("--attempts", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--lang", default="fr")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--warm", action="store_true", help="load every form first, then fire all the POSTs"
+    )
+    parser.add_argument(
+        "--gets", type=int, default=0, help="measure only N GETs of the form page, then stop"
+    )
+    parser.add_argument(
+        "--manage",
+        default=f"{sys.executable} manage.py",
+        help="how to run manage.py (the environment's DATABASE_URL is passed on)",
+    )
+    args = parser.parse_args(argv)
+    args.manage = args.manage.split()
+    base = urllib.parse.urlsplit(args.base)
+    pids = server_pids(base.port or 80)
+    if not pids:
+        print(f"Nothing listens on {args.base}: start the server first.", file=sys.stderr)
+        return 2
+
+    if args.gets:
+        cpu_before = cpu_seconds(pids)
+        results, wall = run_gets(args, base)
+        cpu = cpu_seconds(pids) - cpu_before
+        ok = results.statuses.get("GET 200", 0)
+        summary = {
+            "mode": "form GET only",
+            "requests": args.gets,
+            "ok": ok,
+            "concurrency": args.concurrency,
+            "get_per_s": round(ok / wall, 1),
+            "get_p50_ms": round(percentile(results.get_ms, 50), 1),
+            "get_p99_ms": round(percentile(results.get_ms, 99), 1),
+            "server_cpu_ms_per_get": round(cpu * 1000 / max(1, ok), 2),
+            "statuses": results.statuses,
+        }
+        print(
+            f"form GET: {ok}/{args.gets} ok, {summary['get_per_s']}/s, p50 "
+            f"{summary['get_p50_ms']} ms, p99 {summary['get_p99_ms']} ms, server CPU "
+            f"{summary['server_cpu_ms_per_get']} ms/request"
+        )
+        print(json.dumps(summary))
+        return 0 if ok == args.gets else 1
+
+    try:
+        before = read_database(args)
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 2
+    capacity = before["capacity"]
+    if before["rows"] or before["seats_taken"]:
+        print(
+            f"Ceremony {args.ceremony} already holds {len(before['rows'])} registrations: "
+            "reset it with `manage.py bench_ceremony`.",
+            file=sys.stderr,
+        )
+        return 2
+
+    cpu_before = cpu_seconds(pids)
+    results, wall = run_rush(args, base)
+    cpu = cpu_seconds(pids) - cpu_before
+    after = read_database(args)
+
+    rows = after["rows"]
+    confirmed_rows = [r for r in rows if r[2] == "confirmed"]
+    confirmed_seats = sum(r[3] for r in confirmed_rows)
+    oversold = max(0, confirmed_seats - capacity, after["seats_taken"] - capacity)
+    stored_refs = {r[0] for r in rows}
+    stored_emails = {r[1] for r in rows}
+    lost = [
+        (ref, email)
+        for ref, email in results.answered
+        if ref not in stored_refs or email not in stored_emails
+    ]
+    errors_5xx = sum(v for k, v in results.statuses.items() if k.split()[-1].startswith("5"))
+    transport = results.statuses.get("transport error", 0)
+
+    times = sorted(results.confirm_times)
+    if times and results.first_post is not None:
+        last = times[min(len(times), capacity) - 1]
+        window = max(1e-9, last - results.first_post)
+        per_s = min(len(times), capacity) / window
+    else:
+        window, per_s = 0.0, 0.0
+    requests = len(results.get_ms) + len(results.post_ms)
+
+    summary = {
+        "confirmed_per_s": round(per_s, 1),
+        "oversold": oversold,
+        "lost": len(lost),
+        "errors_5xx": errors_5xx,
+        "transport_errors": transport,
+        "attempts": args.attempts,
+        "concurrency": args.concurrency,
+        "warm": args.warm,
+        "capacity": capacity,
+        "answered_303": len(results.answered),
+        "confirmed": len(confirmed_rows),
+        "seats_taken": after["seats_taken"],
+        "refused_409": results.statuses.get("POST 409", 0),
+        "window_s": round(window, 3),
+        "wall_s": round(wall, 3),
+        "post_p50_ms": round(percentile(results.post_ms, 50), 1),
+        "post_p99_ms": round(percentile(results.post_ms, 99), 1),
+        "get_p50_ms": round(percentile(results.get_ms, 50), 1),
+        "get_p99_ms": round(percentile(results.get_ms, 99), 1),
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_ms_per_request": round(cpu * 1000 / max(1, requests), 2),
+        "statuses": results.statuses,
+    }
+    print(
+        f"attempts            {args.attempts} ({args.concurrency} concurrent clients"
+        f"{', forms loaded first' if args.warm else ''})"
+    )
+    print(
+        f"confirmed           {len(confirmed_rows)} stored, {len(results.answered)} answered 303,"
+        f" seats_taken {after['seats_taken']} / {capacity}"
+    )
+    print(
+        f"confirmed/s         {summary['confirmed_per_s']} (first POST to confirmation "
+        f"#{min(len(times), capacity)}: {summary['window_s']} s)"
+    )
+    print(f"POST latency        p50 {summary['post_p50_ms']} ms, p99 {summary['post_p99_ms']} ms")
+    print(f"form GET latency    p50 {summary['get_p50_ms']} ms, p99 {summary['get_p99_ms']} ms")
+    print(f"refused (409)       {summary['refused_409']}")
+    print(f"oversold seats      {oversold}")
+    print(f"lost submissions    {len(lost)}" + (f" e.g. {lost[:3]}" if lost else ""))
+    print(f"5xx answers         {errors_5xx}")
+    print(f"transport errors    {transport}")
+    print(
+        f"server CPU          {summary['server_cpu_s']} s, "
+        f"{summary['server_cpu_ms_per_request']} ms per request (GET or POST)"
+    )
+    print(f"statuses            {results.statuses}")
+    for error in results.errors[:5]:
+        print(f"  {error}", file=sys.stderr)
+    print(json.dumps(summary))
+    return 0 if not (oversold or lost or errors_5xx or transport) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
