@@ -85,9 +85,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "liberation.wsgi.application"
 
 # Database: SQLite by default, anything dj-database-url reads through DATABASE_URL.
+if not env_str("DATABASE_URL", ""):
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # the default SQLite file lives there
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        env_str("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 600),
     )
 }
