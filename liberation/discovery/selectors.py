@@ -97,7 +97,9 @@ def _idf(variants: list[str]) -> dict[str, float]:
     return {v: math.log(1 + (total - df.get(v, 0) + 0.5) / (df.get(v, 0) + 0.5)) for v in variants}
 
 
-def _candidates(tokens, lang: str, *, limit: int, require_all: bool) -> tuple[list[Candidate], int]:
+def _candidates(
+    tokens, lang: str, *, limit: int, require_all: bool, count: bool = True
+) -> tuple[list[Candidate], int]:
     variants = list(dict.fromkeys(v for _, vs in tokens for v in vs))
     idf = _idf(variants)
     # A variant may belong to several words: it counts for the first.
@@ -129,7 +131,7 @@ def _candidates(tokens, lang: str, *, limit: int, require_all: bool) -> tuple[li
         cursor.execute(sql, [*params, lang, SAME_LANGUAGE_BOOST, limit])
         rows = cursor.fetchall()
         total = len(rows)
-        if total == limit:
+        if count and total == limit:
             cursor.execute(ctes + " SELECT COUNT(*) FROM s", params)
             total = cursor.fetchone()[0]
     candidates = []
@@ -142,19 +144,19 @@ def _candidates(tokens, lang: str, *, limit: int, require_all: bool) -> tuple[li
     return candidates, total
 
 
-def _search(query: str, lang: str, limit: int):
+def _search(query: str, lang: str, limit: int, count: bool = True):
     tokens = query_tokens(query)
     if not tokens:
         return tokens, [], 0
-    candidates, total = _candidates(tokens, lang, limit=limit, require_all=True)
+    candidates, total = _candidates(tokens, lang, limit=limit, require_all=True, count=count)
     if not candidates and len(tokens) > 1:
-        candidates, total = _candidates(tokens, lang, limit=limit, require_all=False)
+        candidates, total = _candidates(tokens, lang, limit=limit, require_all=False, count=count)
     return tokens, candidates, total
 
 
 def search_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[int, float]]:
     """(page id, score) in rank order, best first: the lexical half of hybrid search."""
-    _, candidates, _ = _search(query, lang if lang in LANGS else "fr", limit)
+    _, candidates, _ = _search(query, lang if lang in LANGS else "fr", limit, count=False)
     return [(c.page_id, round(c.score, 4)) for c in candidates]
 
 
