@@ -51,10 +51,7 @@ def main() -> int:
     ensure_env_file()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
     (ROOT / "var").mkdir(exist_ok=True)
-    manage("migrate", "--noinput", "-v", "0")
-    manage("collectstatic", "--noinput", "-v", "0")
-    manage("load_demo")
-    manage("ensure_admin")
+    manage("prepare")
 
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
