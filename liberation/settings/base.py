@@ -148,6 +148,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# django-dsfr pins subresource-integrity hashes of its original files, but the manifest
+# storage rewrites url() references inside dsfr.min.css: the browser would then refuse
+# the stylesheet. Same-origin files need no SRI (tested in core/tests/test_static.py).
+DSFR_USE_INTEGRITY_CHECKSUMS = False
+
 WAGTAIL_SITE_NAME = "Libération"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "core.CustomImage"
