@@ -93,8 +93,9 @@ def main() -> None:
             cursor.execute("ANALYZE")
     else:
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE discovery_searchposting")
-            cursor.execute("ANALYZE discovery_searchentry")
+            # VACUUM sets the visibility map: index-only scans of the postings.
+            cursor.execute("VACUUM ANALYZE discovery_searchposting")
+            cursor.execute("VACUUM ANALYZE discovery_searchentry")
 
     client = Client()
     timings: dict[str, list[float]] = {"rank": [], "api": [], "page": []}
