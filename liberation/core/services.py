@@ -5,7 +5,9 @@ editors have changed alone. The demo-content command and the importer both call 
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -95,10 +97,15 @@ def site_ensure_structure() -> SiteStructure:
         home = HomePage(title=title, slug="accueil", intro=intro, locale=fr)
         root.add_child(instance=home)
         _publish(home)
+    site_url = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    host = site_url.hostname or "localhost"
+    port = site_url.port or (443 if site_url.scheme == "https" else 80)
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
-    elif site.root_page_id != home.pk:
+        Site.objects.create(hostname=host, port=port, root_page=home, is_default_site=True)
+    else:
+        if (site.hostname, site.port) == ("localhost", 80):  # as Wagtail's migration made it
+            site.hostname, site.port = host, port
         site.root_page = home
         site.save()
     # The page Wagtail creates on a fresh database ("Welcome to your new Wagtail site!").

@@ -67,3 +67,8 @@ def test_structure_creates_the_ceremony_staff_group(structure):
 
     group = Group.objects.get(name=STAFF_GROUP_NAME)
     assert group.permissions.filter(codename="add_checkin").exists()
+
+
+def test_default_site_takes_its_address_from_site_url(structure):
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("127.0.0.1", 8000)  # SITE_URL's default
