@@ -5,10 +5,14 @@ selectors. Themes and places are shared by both languages, so they are plain mod
 named in both languages rather than translated rows.
 """
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -18,6 +22,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.url_routing import RouteResult
 
 from liberation.core.blocks import BodyBlock, VideoBlock
 
@@ -185,7 +190,8 @@ class ContentPage(Page):
         from .selectors import related_cards
 
         context = super().get_context(request, *args, **kwargs)
-        context["related_cards"] = related_cards(page=self)
+        # Computed only when the template needs it: the cards are a cached fragment.
+        context["related_cards"] = SimpleLazyObject(lambda: related_cards(page=self))
         return context
 
 
@@ -242,6 +248,16 @@ class VideoPage(ContentPage):
         verbose_name_plural = _("videos")
 
 
+@functools.cache
+def _tree_walk_needed() -> bool:
+    """True when a page type overrides `route` (sub-URLs, as RoutablePageMixin does):
+    then only Wagtail's walk through the tree routes correctly."""
+    from wagtail.models import get_page_models
+
+    models_ = [model for model in get_page_models() if model is not HomePage]
+    return any(model.route is not Page.route for model in models_)
+
+
 class HomePage(Page):
     intro = models.TextField(_("introduction"), blank=True)
 
@@ -252,6 +268,30 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def route(self, request, path_components):
+        """Find the page below this home in one lookup by its URL path.
+
+        Wagtail's own route walks the tree, two queries per level (the child by slug,
+        then its specific object): six for an article. The URL path Wagtail stores on
+        every page gives the same answer in two, as long as no page type in the project
+        routes its own sub-paths (checked once, see `_tree_walk_needed`); otherwise, the
+        tree walk as usual.
+        """
+        if not path_components or _tree_walk_needed():
+            return super().route(request, path_components)
+        page = (
+            Page.objects.filter(
+                depth=self.depth + len(path_components),
+                slug=path_components[-1],
+                url_path=self.url_path + "/".join(path_components) + "/",
+            )
+            .specific()
+            .first()
+        )
+        if page is None or not page.live:
+            raise Http404
+        return RouteResult(page)
 
     def get_context(self, request, *args, **kwargs):
         from liberation.events.selectors import upcoming_ceremonies

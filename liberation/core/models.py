@@ -93,3 +93,22 @@ class FooterSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("footer")
+
+
+class ContentVersion(models.Model):
+    """One row: a random token that changes whenever published content changes.
+
+    The cached fragments of the public pages (liberation.core.fragments) carry it in
+    their keys, so a publish anywhere makes every process render them afresh. It lives
+    in the database, not in the cache, because the default cache (LocMem) is private
+    to each server process, and because a reader sees the new token exactly when it
+    sees the new content: at the commit of the transaction that changed it.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "content version"
+
+    def __str__(self) -> str:
+        return self.token

@@ -135,6 +135,10 @@ def related_refresh(*, page_ids: Iterable[int] | None = None) -> int:
     ranked = selectors.related_rank(corpus=corpus, page_ids=ids)
     for page_id, related in ranked.items():
         PageEmbedding.objects.filter(page_id=page_id).update(related_ids=related)
+    if ranked:  # the "Related content" cards are cached fragments: render them afresh
+        from liberation.core.fragments import content_version_bump
+
+        content_version_bump()
     return len(ranked)
 
 

@@ -1,6 +1,7 @@
 """Template tags for the public pages: dates, language switcher, alternates, footer."""
 
 from django import template
+from django.template.base import Node, NodeList
 from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -120,3 +121,36 @@ def footer_links(context) -> list[tuple[str, str]]:
             if url:
                 links.append((label, url))
     return links
+
+
+class FragmentNode(Node):
+    def __init__(self, nodelist: NodeList, name: str, vary_on: list):
+        self.nodelist = nodelist
+        self.name = name
+        self.vary_on = vary_on
+
+    def render(self, context) -> str:
+        from liberation.core.fragments import fragment_get_or_render
+
+        return fragment_get_or_render(
+            request=context.get("request"),
+            name=self.name,
+            vary_on=[value.resolve(context) for value in self.vary_on],
+            render=lambda: self.nodelist.render(context),
+        )
+
+
+@register.tag
+def fragment(parser, token):
+    """{% fragment "name" value… %}…{% endfragment %}: the HTML inside, cached per
+    content version, host, language and the values given (see liberation.core.fragments).
+
+    Only for parts whose output depends on nothing else: not the user, not the query
+    string, not a CSRF token.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError('{% fragment "name" [value …] %} needs a quoted name')
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(nodelist, bits[1][1:-1], [parser.compile_filter(b) for b in bits[2:]])
