@@ -15,6 +15,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         site_ensure_structure()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: fragments, counters and cached figures of
+    a rolled-back test must not leak into the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def structure(db):
     """The structure (fast: it exists already, unless a transactional test flushed it)."""
