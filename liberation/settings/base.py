@@ -118,6 +118,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Cached fragments of public pages (header, footer, head metadata, related cards),
+# invalidated on publish by the content version: how long an unused one is kept (s);
+# 0 renders them on every request (liberation/core/fragments.py).
+FRAGMENT_CACHE_TIMEOUT = env_int("FRAGMENT_CACHE_TIMEOUT", 24 * 3600)
+
 # Background work: the database queue of django-tasks, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
