@@ -8,6 +8,7 @@ local-memory cache, it is seen by every worker process of a server.
 
 import threading
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -111,18 +112,37 @@ def query_clean(query: str) -> str:
     return " ".join("".join(kept).split())[:MAX_QUERY_CHARS]
 
 
+@dataclass(frozen=True)
+class SemanticRanking:
+    """The best pages by meaning, and which pages the index holds at all: a page
+    missing from `embedded` was not embedded yet (hybrid search then ranks it by its
+    lexical rank alone instead of as a semantic miss)."""
+
+    results: list[tuple[int, float]]
+    embedded: Container[int]
+
+
+def semantic_rank(*, query: str, lang: str | None, limit: int) -> SemanticRanking:
+    """`semantic_search`'s results together with the set of embedded page ids."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    text = query_clean(query)
+    if not text or limit <= 0:
+        return SemanticRanking(results=[], embedded=frozenset())
+    corpus = corpus_get()
+    return SemanticRanking(results=_scan(corpus, text, lang, limit), embedded=corpus.row)
+
+
 def semantic_search(*, query: str, lang: str | None, limit: int) -> list[tuple[int, float]]:
     """Page ids by cosine similarity to the query, best first, with the cosine.
 
     `lang` keeps only the pages in that language ("fr", "en"); None searches both (an
     English query then finds French-only pages). Raises ValueError for another language.
     """
-    if lang is not None and lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}")
-    text = query_clean(query)
-    if not text or limit <= 0:
-        return []
-    corpus = corpus_get()
+    return semantic_rank(query=query, lang=lang, limit=limit).results
+
+
+def _scan(corpus: Corpus, text: str, lang: str | None, limit: int) -> list[tuple[int, float]]:
     if not corpus.ids:
         return []
     scores = corpus.matrix @ embeddings.encode([text])[0]

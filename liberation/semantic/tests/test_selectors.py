@@ -4,7 +4,12 @@ import pytest
 
 from liberation.content.selectors import related_cards
 from liberation.semantic import services
-from liberation.semantic.selectors import query_clean, related_by_meaning, semantic_search
+from liberation.semantic.selectors import (
+    query_clean,
+    related_by_meaning,
+    semantic_rank,
+    semantic_search,
+)
 
 
 def _ids(results):
@@ -35,6 +40,17 @@ def test_odd_queries_never_fail_and_an_unknown_language_is_refused(corpus):
     assert semantic_search(query="Cherbourg", lang=None, limit=0) == []
     with pytest.raises(ValueError):
         semantic_search(query="Cherbourg", lang="de", limit=5)
+
+
+def test_semantic_rank_says_which_pages_are_embedded(corpus, make_page):
+    from liberation.content.models import ArticlePage
+
+    fresh = make_page(ArticlePage, title="La bataille de Cherbourg, vue du port")
+    ranking = semantic_rank(query="Cherbourg", lang=None, limit=3)
+    assert ranking.results == semantic_search(query="Cherbourg", lang=None, limit=3)
+    assert corpus["cherbourg"].pk in ranking.embedded
+    assert fresh.pk not in ranking.embedded  # published, not embedded yet
+    assert semantic_rank(query="  ", lang=None, limit=3).results == []
 
 
 def test_query_cleaning():
