@@ -11,7 +11,7 @@ from liberation.content.models import ContentKey
 
 from .analysis import LANGS, MAX_QUERY_CHARS, clean_query
 from .models import SearchEntry
-from .selectors import search_rank
+from .selectors import RRF_K, SAME_LANGUAGE_BOOST, SEMANTIC_MIN_COSINE, search_hybrid
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -25,16 +25,26 @@ RESULT_SCHEMA = {
         "title": {"type": "string"},
         "lang": {"type": "string", "enum": list(LANGS)},
         "type": {"type": "string"},
-        "score": {"type": "number"},
+        "score": {
+            "type": "number",
+            "description": "Fused score (see the operation's description): higher ranks "
+            "first; comparable within one response only.",
+        },
     },
     "additionalProperties": False,
 }
 SEARCH_SCHEMA = {
     "type": "object",
-    "required": ["query", "lang", "results", "count"],
+    "required": ["query", "lang", "ranking", "results", "count"],
     "properties": {
         "query": {"type": "string"},
         "lang": {"type": "string", "enum": list(LANGS)},
+        "ranking": {
+            "type": "string",
+            "enum": ["hybrid", "lexical"],
+            "description": "hybrid: words and meaning fused; lexical: words only (the "
+            "embedding model could not run).",
+        },
         "results": {"type": "array", "items": RESULT_SCHEMA},
         "count": {"type": "integer", "minimum": 0},
     },
@@ -47,13 +57,29 @@ ERROR_SCHEMA = {
     "additionalProperties": False,
 }
 
+RANKING_DESCRIPTION = (
+    "Results are ranked by hybrid search: reciprocal rank fusion "
+    f"(k = {RRF_K}) of two rankings. The lexical ranking: BM25-style over French and "
+    "English analysis (accents folded, stems, stop words), pages containing every word "
+    f"first, the reader's `lang` boosted x{SAME_LANGUAGE_BOOST}, other languages kept. "
+    "The ranking by meaning: multilingual sentence embeddings, cosine similarity, both "
+    "languages (an English query finds French-only content). Each result scores the sum "
+    f"of 1 / ({RRF_K} + rank) over the two rankings; a page found by meaning alone needs "
+    f"a cosine of at least {SEMANTIC_MIN_COSINE}; a page not embedded yet counts its "
+    "lexical rank twice. When the embedding model cannot run, the ranking is lexical "
+    "alone and `ranking` says so. The search page (/fr/recherche/, /en/search/) ranks "
+    "the same way."
+)
+
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {"title": "Libération search API", "version": "1.0.0"},
     "paths": {
         "/api/search/": {
             "get": {
-                "summary": "Lexical search over published content in French and English.",
+                "summary": "Search published content in French and English, by words and "
+                "by meaning.",
+                "description": RANKING_DESCRIPTION,
                 "parameters": [
                     {
                         "name": "q",
@@ -113,7 +139,8 @@ def search_api(request):
         return _error("q is required", "q")
     if len(query) > MAX_QUERY_CHARS:
         return _error(f"q must be at most {MAX_QUERY_CHARS} characters", "q")
-    ranked = search_rank(query=query, lang=lang, limit=int(raw_limit))
+    ranking = search_hybrid(query=query, lang=lang)
+    ranked = [(c.page_id, c.score) for c in ranking.candidates[: int(raw_limit)]]
     ids = [page_id for page_id, _ in ranked]
     entries = SearchEntry.objects.in_bulk(ids)
     pages = Page.objects.live().in_bulk(ids)  # a queued reindex may lag behind
@@ -130,10 +157,18 @@ def search_api(request):
                 "title": entry.title,
                 "lang": entry.lang,
                 "type": entry.type,
-                "score": score,
+                "score": round(score, 6),
             }
         )
-    return JsonResponse({"query": query, "lang": lang, "results": results, "count": len(results)})
+    return JsonResponse(
+        {
+            "query": query,
+            "lang": lang,
+            "ranking": ranking.method,
+            "results": results,
+            "count": len(results),
+        }
+    )
 
 
 @require_GET

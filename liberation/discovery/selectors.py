@@ -1,20 +1,27 @@
-"""Lexical search over the discovery index: ranking, facets, snippets, suggestions.
+"""Search over the discovery index: ranking, facets, snippets, suggestions.
 
-`search_rank` is the ranking alone (page id, score), in rank order: hybrid search can
-fuse it with `liberation.semantic.semantic_search` (e.g. reciprocal rank fusion)
-without touching the rest. The SQL is the same on SQLite and PostgreSQL: postings are
-looked up by term through an index and scored BM25-style (weights computed at index
-time, idf at query time); pages matching every query word come first, the reader's
-language is preferred, other languages stay in the results.
+The site ranks by hybrid search (`search_hybrid`): the lexical ranking (`search_rank`)
+and the ranking by meaning (`liberation.semantic.selectors.semantic_rank`) fused by
+reciprocal rank fusion (`rrf_fuse`), the same function bench/relevance.py scores. When
+the embedding model cannot run, the ranking is the lexical one; a page not embedded yet
+is ranked by its lexical rank alone.
+
+The lexical SQL is the same on SQLite and PostgreSQL: postings are looked up by term
+through an index and scored BM25-style (weights computed at index time, idf at query
+time); pages matching every query word come first, the reader's language is preferred,
+other languages stay in the results.
 """
 
 import difflib
+import logging
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -32,6 +39,16 @@ from .models import SearchEntry, SearchTerm
 
 CANDIDATES = 1000
 SAME_LANGUAGE_BOOST = 1.3
+# Reciprocal rank fusion: a page scores the sum of 1 / (RRF_K + rank) over the rankings
+# that list it (k=60 as in Cormack et al. 2009, and as measured in docs/semantic.md).
+RRF_K = 60
+# The best SEMANTIC_POOL pages by meaning are fused with the lexical candidates; a page
+# that only meaning found must reach SEMANTIC_MIN_COSINE, so that a query of nonsense
+# ("zzzzqx", "how to bake bread": best cosines 0.04-0.15 on the demo) finds nothing and
+# gets "did you mean" instead of the least unrelated pages (docs/search.md).
+SEMANTIC_POOL = 50
+SEMANTIC_MIN_COSINE = 0.2
+logger = logging.getLogger(__name__)
 SORTS = ("relevance", "date")
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"[^\W_]+")
@@ -82,6 +99,8 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     variants: set[str] = field(default_factory=set)
     words: list[str] = field(default_factory=list)
+    lexical_total: int = 0  # pages the words matched (for "did you mean")
+    ranking: str = "lexical"  # "hybrid" when meaning took part
 
 
 def _idf(variants: list[str]) -> dict[str, float]:
@@ -160,6 +179,103 @@ def search_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[int, fl
     return [(c.page_id, round(c.score, 4)) for c in candidates]
 
 
+def rrf_fuse(
+    *, rankings: Sequence[Sequence[int]], k: int = RRF_K, stand_in: dict[int, int] | None = None
+) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: (page id, score) best first, ties by order of appearance.
+
+    Each page scores the sum of 1 / (k + rank) (rank from 1) over the rankings that list
+    it. `stand_in` maps a page that one ranking could not judge (not embedded yet) to
+    the rank that counts for it there, instead of a miss."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for position, page_id in enumerate(ranking):
+            scores[page_id] = scores.get(page_id, 0.0) + 1.0 / (k + position + 1)
+    for page_id, rank in (stand_in or {}).items():
+        scores[page_id] = scores.get(page_id, 0.0) + 1.0 / (k + rank)
+    order = {page_id: i for i, page_id in enumerate(scores)}
+    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+def _semantic(query: str):
+    """The ranking by meaning over both languages, or None when it cannot run (the
+    model or its dependencies missing, or any error): search then stays lexical."""
+    if not getattr(settings, "SEARCH_HYBRID", True):
+        return None
+    try:
+        from liberation.semantic.selectors import semantic_rank
+
+        return semantic_rank(query=query, lang=None, limit=SEMANTIC_POOL)
+    except Exception:  # search must answer even when the model cannot
+        logger.warning("semantic ranking unavailable, lexical search only", exc_info=True)
+        return None
+
+
+def _entries(page_ids: Iterable[int], lang: str) -> dict[int, Candidate]:
+    """Candidates for pages that only meaning found (live, public: in the index)."""
+    rows = SearchEntry.objects.filter(page_id__in=list(page_ids)).values_list(
+        "page_id", "type", "lang", "themes", "periods", "date"
+    )
+    return {
+        page_id: Candidate(page_id, 0.0, 0, type_, lang_, themes, periods, day)
+        for page_id, type_, lang_, themes, periods, day in rows
+    }
+
+
+@dataclass
+class Ranking:
+    """The site's ranking of a query: candidates best first, with their fused score."""
+
+    tokens: list[tuple[str, tuple[str, ...]]]
+    candidates: list[Candidate]
+    total: int  # pages found (lexical matches counted up to the end, plus meaning's)
+    lexical_total: int  # pages the words matched
+    method: str  # "hybrid", or "lexical" when meaning could not take part
+
+
+def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
+    """The ranking of the search page and of the API.
+
+    The lexical candidates (up to CANDIDATES) and the SEMANTIC_POOL best pages by
+    meaning (both languages) are fused by `rrf_fuse`; a page only meaning found must
+    reach SEMANTIC_MIN_COSINE, and a lexical candidate not embedded yet counts its
+    lexical rank in place of the semantic one. `count`: count every lexical match
+    (the page shows the total), not only the first CANDIDATES."""
+    lang = lang if lang in LANGS else "fr"
+    tokens, lexical, lexical_total = _search(query, lang, CANDIDATES, count=count)
+    if not tokens:  # nothing but punctuation, emoji, symbols: nothing to look for
+        return Ranking(tokens, [], 0, 0, "lexical")
+    semantic = _semantic(query)
+    if semantic is None:
+        return Ranking(tokens, lexical, lexical_total, lexical_total, "lexical")
+    by_id = {c.page_id: c for c in lexical}
+    meaning = [
+        page_id
+        for page_id, cosine in semantic.results
+        if page_id in by_id or cosine >= SEMANTIC_MIN_COSINE
+    ]
+    by_id.update(_entries((pid for pid in meaning if pid not in by_id), lang))
+    meaning = [page_id for page_id in meaning if page_id in by_id]  # in the index only
+    stand_in = {
+        c.page_id: rank
+        for rank, c in enumerate(lexical, start=1)
+        if c.page_id not in semantic.embedded
+    }
+    fused = rrf_fuse(rankings=[[c.page_id for c in lexical], meaning], stand_in=stand_in)
+    candidates = []
+    for page_id, score in fused:
+        candidate = by_id[page_id]
+        candidate.score = score
+        candidates.append(candidate)
+    total = lexical_total + len(candidates) - len(lexical)
+    return Ranking(tokens, candidates, total, lexical_total, "hybrid")
+
+
+def search_hybrid_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[int, float]]:
+    """(page id, fused score) best first: the search page's and the API's order."""
+    return [(c.page_id, c.score) for c in search_hybrid(query=query, lang=lang).candidates[:limit]]
+
+
 FACETS = ("type", "theme", "lang", "period")
 
 
@@ -169,8 +285,14 @@ def search_pages(
     """Candidates (filtered, sorted) and facet counts; each facet counts the candidates
     that pass the other filters, so that choosing a value never empties the others."""
     filters = filters or SearchFilters()
-    tokens, candidates, total = _search(query, lang, CANDIDATES)
-    results = SearchResults(query=query, words=[w for w, _ in tokens])
+    ranking = search_hybrid(query=query, lang=lang, count=True)
+    tokens, candidates, total = ranking.tokens, ranking.candidates, ranking.total
+    results = SearchResults(
+        query=query,
+        words=[w for w, _ in tokens],
+        lexical_total=ranking.lexical_total,
+        ranking=ranking.method,
+    )
     results.variants = {v for _, vs in tokens for v in vs}
     active = filters.active()
 

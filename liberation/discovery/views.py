@@ -110,7 +110,8 @@ def search(request):
             )
         if values:
             facets.append({"name": name, "title": title, "values": values})
-    suggestion = "" if results.total >= 3 else did_you_mean(query=query, lang=lang)
+    # Meaning finds something for most queries: the suggestion follows the words.
+    suggestion = "" if results.lexical_total >= 3 else did_you_mean(query=query, lang=lang)
     context.update(
         {
             "hits": hits,
