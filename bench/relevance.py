@@ -12,10 +12,14 @@ cross-lingual, misspelled, accent-less), judged from the content before any rank
 run. A ranker is any function `rank(*, query: str, lang: str | None, limit: int)`
 returning page ids, or (page id, score) pairs, best first; name it "module:function".
 Built in: `semantic` (liberation.semantic.selectors.semantic_search), `wagtail` (the
-site's Wagtail search backend over live content pages), and `hybrid:<a>[+<b>]`, the
-reciprocal rank fusion (k=60) of semantic and the named rankers. Results are judged per
-item (all language versions of an item are one result, the first one counts); when a
-query sets `lang`, results in the other language are dropped. Figures: MRR (reciprocal
+site's Wagtail search backend over live content pages), `hybrid:<a>[+<b>]`, the
+reciprocal rank fusion (k=60, liberation.discovery.selectors.rrf_fuse) of semantic and
+the named rankers, and the site's real ranking: `site:fr` / `site:en` (the search
+page's selector for a reader of /fr/recherche/ or /en/search/, the query's `lang` as the
+language facet) and `api:fr` / `api:en` (GET /api/search/ through Django's test
+client). Results are judged per item (all language versions of an item are one result,
+the first one counts); when a query sets `lang`, results in the other language are
+dropped. Figures: MRR (reciprocal
 rank of the first result graded 2, "the answer"), nDCG@10 (gain 2^grade - 1),
 recall@10 (share of the items graded 1 or 2 found in the first 10), per kind of query,
 and for cross-lingual queries the share with the answer in the top 3.
@@ -71,6 +75,40 @@ def rank_wagtail(*, query: str, lang: str | None, limit: int):
     return [p.pk for p in pages.search(query, operator="or")[:limit]]
 
 
+def rank_site(*, reader: str):
+    """The search page's ranking for a reader of /fr/recherche/ or /en/search/: the
+    view's own selector (hybrid, facets), the query's `lang` as the language facet."""
+    from liberation.discovery.selectors import SearchFilters, search_pages
+
+    def rank(*, query: str, lang: str | None, limit: int):
+        filters = SearchFilters(lang=lang or "")
+        results = search_pages(query=query, lang=reader, filters=filters)
+        return [c.page_id for c in results.candidates[:limit]]
+
+    return rank
+
+
+def rank_api(*, reader: str):
+    """GET /api/search/?q=…&lang=<reader>&limit=50 through Django's test client; result
+    URLs are mapped back to pages by path."""
+    from urllib.parse import urlparse
+
+    from django.test import Client
+
+    client = Client()
+    paths = {}
+    for page in ContentPage.objects.live():
+        paths[urlparse(page.get_full_url()).path] = page.pk
+
+    def rank(*, query: str, lang: str | None, limit: int):
+        response = client.get("/api/search/", {"q": query, "lang": reader, "limit": min(limit, 50)})
+        if response.status_code != 200:
+            raise SystemExit(f"API {response.status_code} for {query!r}")
+        return [paths[urlparse(r["url"]).path] for r in response.json()["results"]]
+
+    return rank
+
+
 def _ids(results) -> list[int]:
     return [r[0] if isinstance(r, tuple | list) else int(r) for r in results]
 
@@ -80,17 +118,18 @@ def ranker_get(name: str):
         return rank_semantic
     if name == "wagtail":
         return rank_wagtail
+    if name in ("site:fr", "site:en"):
+        return rank_site(reader=name[5:])
+    if name in ("api:fr", "api:en"):
+        return rank_api(reader=name[4:])
     if name.startswith("hybrid:"):
+        from liberation.discovery.selectors import rrf_fuse
+
         parts = [rank_semantic] + [ranker_get(n) for n in name[7:].split("+")]
 
         def fused(*, query: str, lang: str | None, limit: int):
-            scores: dict[int, float] = {}
-            for rank_fn in parts:
-                for position, page_id in enumerate(
-                    _ids(rank_fn(query=query, lang=lang, limit=POOL))
-                ):
-                    scores[page_id] = scores.get(page_id, 0.0) + 1.0 / (RRF_K + position + 1)
-            return sorted(scores, key=lambda pid: -scores[pid])[:limit]
+            rankings = [_ids(rank_fn(query=query, lang=lang, limit=POOL)) for rank_fn in parts]
+            return [page_id for page_id, _ in rrf_fuse(rankings=rankings, k=RRF_K)][:limit]
 
         return fused
     module, _, attr = name.partition(":")
