@@ -107,10 +107,21 @@ def ceremony_page_for(registration: Registration):
     return pages.filter(locale__language_code=registration.language).first() or pages.first()
 
 
-def queue(*, registration: Registration, kind: str, extra: str = "") -> OutboxMessage:
-    """Write one email to the outbox (call inside the transaction of the change)."""
+_LOOK_UP = object()  # compose(): no page given, find it
+
+
+def compose(
+    *, registration: Registration, kind: str, page=_LOOK_UP, extra: str = ""
+) -> OutboxMessage:
+    """One email, rendered in the registrant's language, not yet stored.
+
+    Rendering needs no lock: registration_create composes the confirmation before its
+    transaction and stores it inside (`store`). `page` is the ceremony page in the
+    registrant's language when the caller has it (None: there is none), else looked up.
+    """
     with translation.override(registration.language):
-        page = ceremony_page_for(registration)
+        if page is _LOOK_UP:
+            page = ceremony_page_for(registration)
         title = page.title if page else registration.ceremony.name
         context = {
             "registration": registration,
@@ -122,22 +133,30 @@ def queue(*, registration: Registration, kind: str, extra: str = "") -> OutboxMe
         }
         body = render_to_string(f"registrations/email/{kind}.txt", context)
         subject = _subject(kind, title)
-    message = OutboxMessage.objects.create(
-        registration=registration,
-        kind=kind,
-        to=registration.email,
-        subject=subject,
-        body=body,
+    return OutboxMessage(
+        registration=registration, kind=kind, to=registration.email, subject=subject, body=body
     )
+
+
+def store(*, message: OutboxMessage) -> OutboxMessage:
+    """Write a composed email to the outbox (inside the transaction of the change)."""
+    message.save()
     # robust: the change is committed; a failing kick must not turn it into an error
     # page. The clock's `registrations_tick` delivers whatever a kick missed.
     transaction.on_commit(_kick_delivery, robust=True)
     return message
 
 
-def queue_for_status(*, registration: Registration) -> OutboxMessage | None:
+def queue(
+    *, registration: Registration, kind: str, extra: str = "", page=_LOOK_UP
+) -> OutboxMessage:
+    """Write one email to the outbox (call inside the transaction of the change)."""
+    return store(message=compose(registration=registration, kind=kind, page=page, extra=extra))
+
+
+def queue_for_status(*, registration: Registration, page=_LOOK_UP) -> OutboxMessage | None:
     kind = KIND_FOR_STATUS.get(registration.status)
-    return queue(registration=registration, kind=kind) if kind else None
+    return queue(registration=registration, kind=kind, page=page) if kind else None
 
 
 def _kick_delivery() -> None:

@@ -97,10 +97,34 @@ def _next_position(ceremony: RegistrationSettings) -> int:
     return (last or 0) + 1
 
 
+class _NoSeat(Exception):
+    """The conditional seat update matched no row: roll the fast path back."""
+
+
+_LOOK_UP = emails._LOOK_UP
+
+
 def registration_create(
-    *, ceremony: RegistrationSettings, request: RegistrationRequest, now: datetime | None = None
+    *,
+    ceremony: RegistrationSettings,
+    request: RegistrationRequest,
+    page=_LOOK_UP,
+    now: datetime | None = None,
 ) -> Created:
     """Register a person (and companions): confirmed, waiting list, or application (draw).
+
+    `ceremony` may be stale: it only chooses the path; every decision is taken on a fresh
+    read or by the database. `page` is the ceremony page in the registrant's language,
+    for the email (looked up when not given).
+
+    The fast path (a seat seems free, or draw mode) prepares everything before its
+    transaction: reference, secret, token, the rendered email. The transaction then only
+    writes: the registration (the partial unique constraints refuse a second active one),
+    the companions, the outbox row, and last the conditional seat update
+    (`_take_seats_if_open`), which locks the ceremony row (PostgreSQL) for one statement
+    and the commit, and never takes more than the capacity. When it matches no row the
+    transaction rolls back and the request is decided on a fresh read (not open, full),
+    or by the locked path (waiting list, or seats freed meanwhile).
 
     Raises RegistrationError with code: not_open, closed, too_many_companions, full,
     already_registered.
@@ -109,17 +133,128 @@ def registration_create(
     if len(request.companions) > ceremony.max_companions:
         raise RegistrationError("too_many_companions")
     seats = 1 + len(request.companions)
+    draw = ceremony.mode == RegistrationSettings.Mode.DRAW
+    if ceremony.state(now) == "open" and (
+        draw or ceremony.seats_taken + seats <= ceremony.capacity
+    ):
+        created = _create_fast(ceremony=ceremony, request=request, page=page, now=now)
+        if created is not None:
+            return created
+    ceremony = RegistrationSettings.objects.get(pk=ceremony.pk)
+    state = ceremony.state(now)
+    if state != "open":
+        raise RegistrationError(state)
+    if (
+        ceremony.mode != RegistrationSettings.Mode.DRAW
+        and ceremony.seats_taken + seats > ceremony.capacity
+        and not request.join_waitlist
+    ):
+        if _already_registered(ceremony, request):
+            raise RegistrationError("already_registered")
+        raise RegistrationError("full")  # true at the read, a moment ago: no lock needed
+    return _create_locked(ceremony=ceremony, request=request, page=page, now=now)
+
+
+def _registration_for(
+    ceremony: RegistrationSettings, request: RegistrationRequest, status: str, seats: int
+) -> Registration:
+    """The new registration, unsaved, with its reference and secret."""
+    person = request.registrant
+    return Registration(
+        ceremony=ceremony,
+        reference=_new_reference(),
+        secret=secrets.token_hex(16),
+        language=request.language,
+        email=request.email.strip().lower(),
+        given_name=person.given_name.strip(),
+        surname=person.surname.strip(),
+        birth_date=person.birth_date,
+        birth_place=person.birth_place.strip(),
+        nationality=person.nationality.strip(),
+        identity_key=identity_key(person) if ceremony.screening_required else None,
+        seats=seats,
+        status=status,
+        screening=(
+            Registration.Screening.PENDING
+            if ceremony.screening_required
+            else Registration.Screening.NOT_REQUIRED
+        ),
+    )
+
+
+def _already_registered(ceremony: RegistrationSettings, request: RegistrationRequest) -> bool:
+    active = ceremony.registrations.filter(status__in=Registration.ACTIVE)
+    key = identity_key(request.registrant) if ceremony.screening_required else None
+    return active.filter(email=request.email.strip().lower()).exists() or bool(
+        key and active.filter(identity_key=key).exists()
+    )
+
+
+def _take_seats_if_open(
+    *, ceremony: RegistrationSettings, seats: int, companions: int, now: datetime
+) -> bool:
+    """`UPDATE … SET seats_taken = seats_taken + seats WHERE id = … AND seats_taken + seats
+    <= capacity` (and the window, mode and form settings the request was checked against
+    are still those of the row). On PostgreSQL the row lock waits for a concurrent
+    holder, then the condition is evaluated again on the committed row: never oversold.
+    With `seats=0` (draw) it checks the same and orders the writer after staff actions."""
+    return bool(
+        RegistrationSettings.objects.filter(
+            pk=ceremony.pk,
+            opens_at__lte=now,
+            closes_at__gt=now,
+            mode=ceremony.mode,
+            screening_required=ceremony.screening_required,
+            max_companions__gte=companions,
+            seats_taken__lte=F("capacity") - seats,
+        ).update(seats_taken=F("seats_taken") + seats)
+    )
+
+
+def _create_fast(
+    *, ceremony: RegistrationSettings, request: RegistrationRequest, page, now: datetime
+) -> Created | None:
+    """The lock-last path (see registration_create); None when no seat could be taken."""
+    draw = ceremony.mode == RegistrationSettings.Mode.DRAW
+    seats = 1 + len(request.companions)
+    status = Status.APPLIED if draw else Status.CONFIRMED
+    registration = _registration_for(ceremony, request, status, seats)
+    token = management_token(registration)
+    message = emails.compose(
+        registration=registration, kind=emails.KIND_FOR_STATUS[status], page=page
+    )
+    try:
+        with transaction.atomic():
+            registration.save()
+            _save_companions(registration, request.companions)
+            emails.store(message=message)
+            if not _take_seats_if_open(
+                ceremony=ceremony,
+                seats=0 if draw else seats,
+                companions=len(request.companions),
+                now=now,
+            ):
+                raise _NoSeat
+    except IntegrityError as error:  # the unique constraints: already registered
+        raise RegistrationError("already_registered") from error
+    except _NoSeat:
+        return None
+    return Created(registration=registration, token=token)
+
+
+def _create_locked(
+    *, ceremony: RegistrationSettings, request: RegistrationRequest, page, now: datetime
+) -> Created:
+    """The waiting list (and a race on the last seats): decided under the row lock."""
+    seats = 1 + len(request.companions)
     with transaction.atomic():
         ceremony = _locked(ceremony.pk)
         state = ceremony.state(now)
         if state != "open":
             raise RegistrationError(state)
-        email = request.email.strip().lower()
-        key = identity_key(request.registrant) if ceremony.screening_required else None
-        active = ceremony.registrations.filter(status__in=Registration.ACTIVE)
-        if active.filter(email=email).exists() or (
-            key and active.filter(identity_key=key).exists()
-        ):
+        if len(request.companions) > ceremony.max_companions:
+            raise RegistrationError("too_many_companions")
+        if _already_registered(ceremony, request):
             raise RegistrationError("already_registered")
         if ceremony.mode == RegistrationSettings.Mode.DRAW:
             status = Status.APPLIED
@@ -129,28 +264,9 @@ def registration_create(
             status = Status.WAITLISTED
         else:
             raise RegistrationError("full")
-        person = request.registrant
-        registration = Registration(
-            ceremony=ceremony,
-            reference=_new_reference(),
-            secret=secrets.token_hex(16),
-            language=request.language,
-            email=email,
-            given_name=person.given_name.strip(),
-            surname=person.surname.strip(),
-            birth_date=person.birth_date,
-            birth_place=person.birth_place.strip(),
-            nationality=person.nationality.strip(),
-            identity_key=key,
-            seats=seats,
-            status=status,
-            screening=(
-                Registration.Screening.PENDING
-                if ceremony.screening_required
-                else Registration.Screening.NOT_REQUIRED
-            ),
-            waitlist_position=_next_position(ceremony) if status == Status.WAITLISTED else None,
-        )
+        registration = _registration_for(ceremony, request, status, seats)
+        if status == Status.WAITLISTED:
+            registration.waitlist_position = _next_position(ceremony)
         try:
             with transaction.atomic():
                 registration.save()
@@ -159,7 +275,7 @@ def registration_create(
         _save_companions(registration, request.companions)
         if status == Status.CONFIRMED:
             _take_seats(ceremony, seats)
-        emails.queue_for_status(registration=registration)
+        emails.queue_for_status(registration=registration, page=page)
     return Created(registration=registration, token=management_token(registration))
 
 

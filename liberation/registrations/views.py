@@ -14,11 +14,14 @@ import json
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,6 +49,12 @@ from .services import (
 
 Status = Registration.Status
 SEATS_CACHE_SECONDS = 5
+# Site-wide facts read by every form (the personal-data notice's address).
+SHARED_CACHE_SECONDS = 30
+# The form page, the same for every anonymous visitor but for its CSRF token: rendered
+# at most this often per process, ceremony and language (never across a state change).
+FORM_PAGE_CACHE_SECONDS = 5
+CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
 PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
     "Referrer-Policy": "no-referrer",
@@ -112,14 +121,36 @@ def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyP
     return pages.filter(locale__language_code=language).first() or pages.first()
 
 
+def registration_page(ceremony_id: int, language: str) -> CeremonyPage | None:
+    """The live ceremony page of these registration settings in `language` (else any
+    language version), its `registration` row read fresh in the same query."""
+    pages = list(
+        CeremonyPage.objects.live()
+        .filter(registration_id=ceremony_id)
+        .select_related("registration", "locale")
+        .order_by("pk")
+    )
+    for page in pages:
+        if page.locale.language_code == language:
+            return page
+    return pages[0] if pages else None
+
+
 def personal_data_url(request: HttpRequest | None) -> str:
+    """The personal-data notice in the request's language: cached a few seconds per site
+    and language (three queries and the page tree otherwise, on every form shown)."""
     from liberation.core.models import FooterSettings
 
     site = Site.find_for_request(request) if request is not None else None
     if site is None:
         return ""
-    page = FooterSettings.for_site(site).personal_data_page
-    return (page.localized.get_url(request=request) or "") if page else ""
+    key = f"registrations:personal_data_url:{site.pk}:{language_of(request)}"
+    url = cache.get(key)
+    if url is None:
+        page = FooterSettings.for_site(site).personal_data_page
+        url = (page.localized.get_url(request=request) or "") if page else ""
+        cache.set(key, url, SHARED_CACHE_SECONDS)
+    return url
 
 
 def _when(value: datetime) -> dict:
@@ -174,12 +205,17 @@ def panel_context(
     *,
     form: RegistrationForm | None = None,
     refusal: str = "",
+    fresh: bool = False,
 ) -> dict:
-    """Everything the registration panel needs: state, seats left, form (see _panel.html)."""
+    """Everything the registration panel needs: state, seats left, form (see _panel.html).
+
+    `fresh`: `page.registration` was read in this request, show its seats as they are."""
     ceremony = page.registration
     state = page.registration_state()
     draw = ceremony is not None and ceremony.mode == RegistrationSettings.Mode.DRAW
-    left = seats_left(ceremony) if ceremony is not None and state == "open" else None
+    left = None
+    if ceremony is not None and state == "open":
+        left = ceremony.seats_left if fresh else seats_left(ceremony)
     full = state == "open" and not draw and left == 0
     if form is None and state == "open":
         form = RegistrationForm(
@@ -205,30 +241,72 @@ def panel_context(
     }
 
 
+def _form_page_key(request: HttpRequest, ceremony_id: int) -> str | None:
+    """The cache key of the form page for this request, or None when it must be rendered:
+    a visitor with a session (an editor: the Wagtail user bar) gets their own page."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    return (
+        f"registrations:form_page:{ceremony_id}:{language_of(request)}:"
+        f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    )
+
+
+def _form_page_seconds(page: CeremonyPage, now: datetime) -> int:
+    """How long the rendered form may be served: a few seconds, and never past the next
+    change of state (opening, closing, the ceremony itself)."""
+    ceremony = page.registration
+    moments = [page.ends_at or page.starts_at]
+    if ceremony is not None:
+        moments += [ceremony.opens_at, ceremony.closes_at]
+    seconds = FORM_PAGE_CACHE_SECONDS
+    for moment in moments:
+        if moment > now:
+            seconds = min(seconds, int((moment - now).total_seconds()))
+    return max(seconds, 0)
+
+
+def _with_csrf_token(request: HttpRequest, html: str) -> HttpResponse:
+    # get_token() also sets the CSRF cookie on the response, as {% csrf_token %} does.
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
 @private
 @require_http_methods(["GET", "POST"])
 @rate_limited
 def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
-    ceremony = RegistrationSettings.objects.filter(pk=ceremony_id).first()
-    page = ceremony_page_in(ceremony, language_of(request)) if ceremony else None
+    key = _form_page_key(request, ceremony_id) if request.method == "GET" else None
+    if key is not None:
+        html = cache.get(key)
+        if html is not None:
+            return _with_csrf_token(request, html)
+    page = registration_page(ceremony_id, language_of(request))
     if page is None or not page.registration_required:
         raise Http404
-    page.registration = ceremony  # the same row: spare the query
+    ceremony = page.registration  # read fresh with the page
     state = page.registration_state()
 
     def answer(status: int, **kwargs) -> HttpResponse:
-        context = panel_context(request, page, **kwargs)
+        context = panel_context(request, page, fresh=True, **kwargs)
         return render(request, "registrations/register.html", context, status=status)
 
     if request.method == "GET":
-        return answer(200)
+        if key is None:
+            return answer(200)
+        context = panel_context(request, page, fresh=True)
+        context["csrf_token"] = CSRF_PLACEHOLDER  # the visitor's own goes in on the way out
+        html = render_to_string("registrations/register.html", context, request)
+        seconds = _form_page_seconds(page, timezone.now())
+        if seconds > 0:
+            cache.set(key, html, seconds)
+        return _with_csrf_token(request, html)
     if state != "open":
         return answer(409, refusal=refusal_message(state, ceremony))
 
     def bound(data, *, offer_waitlist: bool) -> RegistrationForm:
         return RegistrationForm(data, ceremony=ceremony, offer_waitlist=offer_waitlist)
 
-    full = ceremony.mode != RegistrationSettings.Mode.DRAW and seats_left(ceremony) == 0
+    full = ceremony.mode != RegistrationSettings.Mode.DRAW and ceremony.seats_left == 0
     form = bound(request.POST, offer_waitlist=full)
     if form.is_bot():
         return answer(
@@ -243,7 +321,10 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
         return answer(400, form=form)
     language = language_of(request)
     try:
-        created = registration_create(ceremony=ceremony, request=form.to_request(language=language))
+        # The page is the one in the registrant's language (else any): the email's too.
+        created = registration_create(
+            ceremony=ceremony, request=form.to_request(language=language), page=page
+        )
     except RegistrationError as error:
         if error.code == "full":
             # Offer the waiting list on the same form, still filled in.

@@ -4,6 +4,12 @@ Each race has its control: a naive read-check-write without the lock, run the sa
 way, must oversell (proving the test can see the race); then the service must not.
 PostgreSQL: threads, each with its own connection. SQLite: several processes on the
 same database file.
+
+The service takes the seats last, with one conditional UPDATE (services.
+_take_seats_if_open). On PostgreSQL a second pair of tests makes every request meet
+inside its transaction, registration inserted, just before taking the seats: with a
+read-then-write there instead (the control) they oversell; with the conditional
+update they do not.
 """
 
 import multiprocessing
@@ -118,6 +124,61 @@ def test_postgres_service_never_oversells(make_ceremony):
     assert _confirmed(ceremony.pk) == CAPACITY == ceremony.seats_taken
     assert results.count("confirmed") == CAPACITY
     assert results.count("full") == ATTEMPTS - CAPACITY
+
+
+def _meet_before_taking_seats(monkeypatch, take_seats) -> None:
+    """Every request inserts its registration, then waits for all the others before
+    taking its seats with `take_seats`: the seat update itself is the race."""
+    from liberation.registrations import services
+
+    meeting = threading.Barrier(ATTEMPTS, timeout=20)
+    conditional = services._take_seats_if_open
+
+    def meet_then_take(**kwargs) -> bool:
+        meeting.wait()
+        return take_seats(meeting=meeting, conditional=conditional, **kwargs)
+
+    monkeypatch.setattr(services, "_take_seats_if_open", meet_then_take)
+
+
+def naive_take_seats(*, meeting, conditional, ceremony, seats, companions, now) -> bool:
+    """The seat update as a read, a decision, then a write: what the condition prevents."""
+    taken = RegistrationSettings.objects.get(pk=ceremony.pk).seats_taken
+    meeting.wait()  # everyone has read the same counter
+    if taken + seats > ceremony.capacity:
+        return False
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(seats_taken=taken + seats)
+    return True
+
+
+def conditional_take_seats(*, meeting, conditional, **kwargs) -> bool:
+    return conditional(**kwargs)
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_control_read_then_write_seat_update_oversells(make_ceremony, monkeypatch):
+    ceremony = make_ceremony(capacity=CAPACITY)
+    _meet_before_taking_seats(monkeypatch, naive_take_seats)
+    results = _run_threads(locked_register, ceremony.pk)
+    assert "barrier" not in results, results
+    assert _confirmed(ceremony.pk) > CAPACITY  # the race is real and this test sees it
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_conditional_seat_update_never_oversells(make_ceremony, monkeypatch):
+    ceremony = make_ceremony(capacity=CAPACITY)
+    _meet_before_taking_seats(monkeypatch, conditional_take_seats)
+    results = _run_threads(locked_register, ceremony.pk)
+    ceremony.refresh_from_db()
+    assert "barrier" not in results, results
+    assert _confirmed(ceremony.pk) == CAPACITY == ceremony.seats_taken
+    assert results.count("confirmed") == CAPACITY
+    assert results.count("full") == ATTEMPTS - CAPACITY
+    assert Registration.objects.filter(ceremony_id=ceremony.pk).count() == CAPACITY
 
 
 # --- SQLite: processes ----------------------------------------------------------------

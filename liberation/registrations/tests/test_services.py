@@ -303,3 +303,98 @@ def test_no_cancellation_or_change_after_the_ceremony(make_ceremony):
     waiting.registration.refresh_from_db()
     assert waiting.registration.status == S.WAITLISTED
     assert seats(ceremony) == 1
+
+
+# -- the fast path: prepared outside, written in one short transaction -------------------
+
+
+def _statements(captured) -> list[str]:
+    return [q["sql"].split()[0].upper() for q in captured]
+
+
+def test_registration_writes_only_and_takes_the_seats_last(make_ceremony):
+    """Reads, the email's rendering and the page lookup happen before the transaction:
+    inside it, the registration and its email are inserted, then the seats are taken by
+    one conditional UPDATE (which holds the ceremony row's lock until the commit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liberation.registrations.emails import ceremony_page_for
+
+    ceremony = make_ceremony(capacity=3)
+    probe = Registration(ceremony=ceremony, language="fr")
+    page = ceremony_page_for(probe)
+    with CaptureQueriesContext(connection) as captured:
+        created = registration_create(ceremony=ceremony, request=request(1), page=page)
+    statements = [s for s in _statements(captured) if s not in ("SAVEPOINT", "RELEASE")]
+    assert statements == ["INSERT", "INSERT", "UPDATE"], captured.captured_queries
+    last = captured.captured_queries[-2]["sql"]  # before RELEASE SAVEPOINT
+    assert last.startswith('UPDATE "events_registrationsettings"') and "capacity" in last
+    assert created.registration.status == S.CONFIRMED
+    message = OutboxMessage.objects.get()
+    assert message.kind == OutboxMessage.Kind.CONFIRMATION
+    assert page.title in message.subject and created.token in message.body
+    assert seats(ceremony) == 1
+
+
+def test_a_stale_ceremony_only_chooses_the_path(make_ceremony):
+    """Every decision is taken on the database's row, not on the caller's copy."""
+    ceremony = make_ceremony(capacity=1)
+    stale = RegistrationSettings.objects.get(pk=ceremony.pk)
+    registration_create(ceremony=ceremony, request=request(1))
+    # The copy says one seat is free: the conditional update refuses, the fresh read says full.
+    with pytest.raises(RegistrationError, match="full"):
+        registration_create(ceremony=stale, request=request(2))
+    # The copy says full, but a cancellation freed the seat meanwhile: confirmed.
+    registration_cancel(registration=Registration.objects.get())
+    full_copy = RegistrationSettings.objects.get(pk=ceremony.pk)
+    full_copy.seats_taken = full_copy.capacity
+    created = registration_create(ceremony=full_copy, request=request(3))
+    assert created.registration.status == S.CONFIRMED
+    assert seats(ceremony) == 1
+
+
+def test_settings_changed_since_the_read_are_those_applied(make_ceremony):
+    ceremony = make_ceremony(capacity=5)
+    stale = RegistrationSettings.objects.get(pk=ceremony.pk)
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(
+        screening_required=True, mode=RegistrationSettings.Mode.DRAW
+    )
+    created = registration_create(ceremony=stale, request=request(1))
+    assert created.registration.status == S.APPLIED
+    assert created.registration.screening == Registration.Screening.PENDING
+    assert seats(ceremony) == 0
+    closed = RegistrationSettings.objects.get(pk=ceremony.pk)
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(
+        closes_at=timezone.now() - dt.timedelta(minutes=1),
+        opens_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    with pytest.raises(RegistrationError, match="closed"):
+        registration_create(ceremony=closed, request=request(2))
+
+
+def test_already_registered_comes_before_full(make_ceremony):
+    ceremony = make_ceremony(capacity=1)
+    registration_create(ceremony=ceremony, request=request(1))
+    with pytest.raises(RegistrationError, match="already_registered"):
+        registration_create(ceremony=ceremony, request=request(1))
+    with pytest.raises(RegistrationError, match="full"):
+        registration_create(ceremony=ceremony, request=request(2))
+
+
+def test_waiting_list_and_draw_through_the_fast_and_locked_paths(make_ceremony):
+    ceremony = make_ceremony(capacity=1)
+    registration_create(ceremony=ceremony, request=request(1))
+    waiting = registration_create(ceremony=ceremony, request=request(2, join_waitlist=True))
+    second = registration_create(ceremony=ceremony, request=request(3, join_waitlist=True))
+    assert waiting.registration.status == S.WAITLISTED
+    assert (waiting.registration.waitlist_position, second.registration.waitlist_position) == (
+        1,
+        2,
+    )
+    kinds = list(OutboxMessage.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["confirmation", "waitlist", "waitlist"]
+    draw = make_ceremony(capacity=1, mode="draw")
+    applied = [registration_create(ceremony=draw, request=request(n)) for n in (4, 5)]
+    assert {a.registration.status for a in applied} == {S.APPLIED}
+    assert seats(draw) == 0

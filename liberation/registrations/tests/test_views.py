@@ -643,3 +643,88 @@ def test_management_page_in_french(client, make_ceremony):
     for element in ("registration-status", "manage-link", "download-data", "cancel-registration"):
         assert f'id="{element}"' in html
     assert 'id="edit-companions"' in html
+
+
+# -- the rush: a form page rendered once per few seconds, a POST that only writes -------------
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_form_page_is_rendered_once_then_served_with_each_visitors_token(
+    make_ceremony, django_assert_num_queries
+):
+    ceremony = make_ceremony(capacity=3)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    one = text(first.get(url(ceremony)))
+    with django_assert_num_queries(0):
+        response = second.get(url(ceremony))
+    assert_private(response)
+    two = text(response)
+    assert "@@" not in two and 'id="registration-form"' in two
+    assert _token(one) != _token(two) and "csrftoken" in response.cookies
+    assert one.replace(_token(one), "") == two.replace(_token(two), "")
+    posted = second.post(url(ceremony), {**form(2), "csrfmiddlewaretoken": _token(two)})
+    assert posted.status_code == 303
+    assert Registration.objects.get().email == "person2@example.org"
+
+
+@pytest.fixture
+def form_pages_stored(monkeypatch):
+    """[(key, seconds)] of the form pages stored in the cache (any cache backend)."""
+    from liberation.registrations import views
+
+    stored = []
+    real_set = views.cache.set
+
+    def recording_set(key, value, timeout=None, **kwargs):
+        if "form_page" in key:
+            stored.append((key, timeout))
+        return real_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(views.cache, "set", recording_set)
+    return stored
+
+
+def test_form_page_cache_never_outlives_a_change_of_state(
+    client, make_ceremony, english, form_pages_stored
+):
+    from liberation.registrations.views import _form_page_seconds
+
+    now = timezone.now()
+    ceremony = make_ceremony(
+        opens_at=now + dt.timedelta(seconds=3), closes_at=now + dt.timedelta(days=1)
+    )
+    page = english(ceremony)
+    assert _form_page_seconds(page, now) == 3
+    assert _form_page_seconds(page, now + dt.timedelta(seconds=4)) == 5
+    assert _form_page_seconds(page, ceremony.closes_at - dt.timedelta(seconds=1)) == 1
+    assert _form_page_seconds(page, ceremony.closes_at - dt.timedelta(milliseconds=10)) == 0
+    # Not open yet, seconds from opening: rendered, and kept until the opening at most.
+    assert 'id="registration-not-open"' in text(client.get(url(ceremony, "en")))
+    ((_key, seconds),) = form_pages_stored
+    assert seconds <= 3
+
+
+def test_editors_get_their_own_form_page(
+    client, make_ceremony, django_user_model, form_pages_stored
+):
+    ceremony = make_ceremony()
+    Client().get(url(ceremony))  # stored for visitors
+    editor = django_user_model.objects.create_superuser("editor", "e@example.org", "pw")
+    client.force_login(editor)
+    assert client.get(url(ceremony)).status_code == 200
+    assert client.get(url(ceremony)).status_code == 200
+    # The editor's page (with the Wagtail user bar) is neither served from nor stored in
+    # the cache.
+    assert len(form_pages_stored) == 1
+
+
+def test_registering_post_only_writes(client, make_ceremony, django_assert_max_num_queries):
+    ceremony = make_ceremony(capacity=3)
+    # page and settings (1), savepoint, registration, email, seats, release (5)
+    with django_assert_max_num_queries(6):
+        response = client.post(url(ceremony), form())
+    assert response.status_code == 303
+    assert OutboxMessage.objects.get().kind == OutboxMessage.Kind.CONFIRMATION
