@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -194,21 +194,33 @@ def _take_seats_if_open(
     *, ceremony: RegistrationSettings, seats: int, companions: int, now: datetime
 ) -> bool:
     """`UPDATE … SET seats_taken = seats_taken + seats WHERE id = … AND seats_taken + seats
-    <= capacity` (and the window, mode and form settings the request was checked against
-    are still those of the row). On PostgreSQL the row lock waits for a concurrent
+    <= capacity`, and the window, mode and form settings the request was checked against
+    are still those of the row. On PostgreSQL the row lock waits for a concurrent
     holder, then the condition is evaluated again on the committed row: never oversold.
-    With `seats=0` (draw) it checks the same and orders the writer after staff actions."""
-    return bool(
-        RegistrationSettings.objects.filter(
-            pk=ceremony.pk,
-            opens_at__lte=now,
-            closes_at__gt=now,
-            mode=ceremony.mode,
-            screening_required=ceremony.screening_required,
-            max_companions__gte=companions,
-            seats_taken__lte=F("capacity") - seats,
-        ).update(seats_taken=F("seats_taken") + seats)
-    )
+    With `seats=0` (draw) it checks the same and orders the writer after staff actions.
+
+    Written in SQL: the ORM spends ~0.6 ms building this statement, and on SQLite that
+    time falls inside the write lock."""
+    table = RegistrationSettings._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(table)}"
+            " SET seats_taken = seats_taken + %s"
+            " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
+            " AND screening_required = %s AND max_companions >= %s"
+            " AND seats_taken + %s <= capacity",
+            [
+                seats,
+                ceremony.pk,
+                connection.ops.adapt_datetimefield_value(now),
+                connection.ops.adapt_datetimefield_value(now),
+                ceremony.mode,
+                ceremony.screening_required,
+                companions,
+                seats,
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 def _create_fast(

@@ -123,17 +123,30 @@ def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyP
 
 def registration_page(ceremony_id: int, language: str) -> CeremonyPage | None:
     """The live ceremony page of these registration settings in `language` (else any
-    language version), its `registration` row read fresh in the same query."""
-    pages = list(
-        CeremonyPage.objects.live()
-        .filter(registration_id=ceremony_id)
-        .select_related("registration", "locale")
-        .order_by("pk")
-    )
-    for page in pages:
-        if page.locale.language_code == language:
-            return page
-    return pages[0] if pages else None
+    language version), with its `registration` row read fresh.
+
+    The page itself is kept a few seconds in the cache (its lookup costs more CPU than
+    the rest of a registering POST); the settings row, which holds the seats and the
+    window, is read on every call."""
+    key = f"registrations:page:{ceremony_id}:{language}"
+    page = cache.get(key)
+    if page is None:
+        pages = list(
+            CeremonyPage.objects.live()
+            .filter(registration_id=ceremony_id)
+            .select_related("locale")
+            .order_by("pk")
+        )
+        page = next((p for p in pages if p.locale.language_code == language), None)
+        page = page or (pages[0] if pages else None)
+        if page is None:
+            return None
+        cache.set(key, page, FORM_PAGE_CACHE_SECONDS)
+    ceremony = RegistrationSettings.objects.filter(pk=ceremony_id).first()
+    if ceremony is None:
+        return None
+    page.registration = ceremony  # a copy of its own: the cache hands out new objects
+    return page
 
 
 def personal_data_url(request: HttpRequest | None) -> str:
