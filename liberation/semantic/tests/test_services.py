@@ -54,3 +54,16 @@ def test_the_command_embeds_every_live_page(make_page, capsys):
     assert "2 embedded" in capsys.readouterr().out
     call_command("embed_pages")
     assert "0 embedded, 2 unchanged" in capsys.readouterr().out
+
+
+def test_the_command_shards_split_the_pages(make_page, capsys):
+    """`--workers N` runs the command on N shards: together they embed every page once."""
+    from django.core.management import call_command
+
+    for title in ("Royan", "Colmar", "Lorient"):
+        make_page(ArticlePage, title=title, lead=f"La poche de {title}.")
+    call_command("embed_pages", shard="0/2")
+    assert "shard 0/2: 2 of 2 pages embedded" in capsys.readouterr().out
+    call_command("embed_pages", shard="1/2")
+    assert "shard 1/2: 1 of 1 pages embedded" in capsys.readouterr().out
+    assert PageEmbedding.objects.count() == 3
