@@ -6,6 +6,7 @@ removes its entry through the foreign key cascade, so the index never points to 
 `rebuild_index` redoes everything in batches (the `rebuild_search_index` command).
 """
 
+import secrets
 from collections import Counter
 from collections.abc import Iterable
 
@@ -17,7 +18,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .analysis import document_terms, fold, tokenize
-from .models import SearchEntry
+from .models import SearchEntry, SearchIndexState
 
 # Field weights (title boosted) and BM25 constants; the average length is a constant so
 # that adding one page never rewrites the others' weights.
@@ -138,10 +139,20 @@ def _delete(table: str, page_ids: list[int]) -> None:
             )
 
 
+def _bump() -> None:
+    """Tell every process that the index changed (inside the writing transaction). The
+    version is random, not a counter: after a rolled-back write the next one must not
+    reuse a number that a process may have seen inside the rolled-back transaction."""
+    version = secrets.randbits(62) + 1
+    if not SearchIndexState.objects.filter(pk=1).update(version=version):
+        SearchIndexState.objects.update_or_create(pk=1, defaults={"version": version})
+
+
 def _save(batch: list[tuple[SearchEntry, list[tuple[int, str, float]], set[str]]]) -> None:
     ids = [e.page_id for e, _, _ in batch]
     _delete("discovery_searchposting", ids)
     _delete("discovery_searchentry", ids)
+    _bump()
     SearchEntry.objects.bulk_create([e for e, _, _ in batch])
     words = sorted(set().union(*(v for _, _, v in batch)))
     with connection.cursor() as cursor:
@@ -166,6 +177,7 @@ def index_pages(page_ids: Iterable[int]) -> int:
         if gone:
             _delete("discovery_searchposting", gone)
             _delete("discovery_searchentry", gone)
+            _bump()
         if batch:
             _save(batch)
     return len(batch)
@@ -189,6 +201,7 @@ def rebuild_index(*, batch_size: int = 500, progress=None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM discovery_searchposting")
         cursor.execute("DELETE FROM discovery_searchentry")
+        _bump()
     ids = list(ContentPage.objects.live().public().values_list("pk", flat=True).order_by("pk"))
     done = 0
     for start in range(0, len(ids), batch_size):
@@ -222,6 +235,8 @@ def _on_deleted(sender, instance, **kwargs):
     # The cascade already removed the entry; this also covers a delete that bypassed it.
     if isinstance(instance, Page):
         SearchEntry.objects.filter(page_id=instance.pk).delete()
+    if isinstance(instance, Page | SearchEntry):
+        _bump()
 
 
 def connect_signals() -> None:

@@ -55,3 +55,14 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class SearchIndexState(models.Model):
+    """One row: a version (a random number) changed in the transaction of every index
+    write, so that each process knows when its in-memory copy of the index
+    (`postings.py`) is stale with one primary-key read."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"search index v{self.version}"

@@ -6,10 +6,12 @@ reciprocal rank fusion (`rrf_fuse`), the same function bench/relevance.py scores
 the embedding model cannot run, the ranking is the lexical one; a page not embedded yet
 is ranked by its lexical rank alone.
 
-The lexical SQL is the same on SQLite and PostgreSQL: postings are looked up by term
-through an index and scored BM25-style (weights computed at index time, idf at query
-time); pages matching every query word come first, the reader's language is preferred,
-other languages stay in the results.
+The lexical ranking is BM25-style (weights computed at index time, idf at query time);
+pages matching every query word come first, the reader's language is preferred, other
+languages stay in the results. It is computed in memory over each process's copy of the
+index (`postings.py`, kept in step with the tables); `_candidates_sql` is the same
+ranking as one SQL statement (identical on SQLite and PostgreSQL), kept as the
+reference the tests compare it with.
 """
 
 import difflib
@@ -26,6 +28,7 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import postings
 from .analysis import (
     LANGS,
     clean_query,
@@ -119,6 +122,21 @@ def _idf(variants: list[str]) -> dict[str, float]:
 def _candidates(
     tokens, lang: str, *, limit: int, require_all: bool, count: bool = True
 ) -> tuple[list[Candidate], int]:
+    """The best `limit` candidates and the number of matches (always exact)."""
+    rows, total = postings.rank(
+        tokens, lang, limit=limit, require_all=require_all, boost=SAME_LANGUAGE_BOOST
+    )
+    return [
+        Candidate(page_id, score, matched, type_, lang_, themes, periods, day)
+        for page_id, score, matched, (type_, lang_, themes, periods, day) in rows
+    ], total
+
+
+def _candidates_sql(
+    tokens, lang: str, *, limit: int, require_all: bool, count: bool = True
+) -> tuple[list[Candidate], int]:
+    """The lexical ranking in one SQL statement: the reference that `postings.rank`
+    computes in memory (tests compare them); not used to serve searches."""
     variants = list(dict.fromkeys(v for _, vs in tokens for v in vs))
     idf = _idf(variants)
     # A variant may belong to several words: it counts for the first.

@@ -76,3 +76,38 @@ def test_rebuild(corpus):
     SearchEntry.objects.all().delete()
     assert rebuild_index() >= 5
     assert search_rank(query="cherbourg", lang="fr")[0][0] == corpus["cherbourg"].pk
+
+
+@pytest.mark.parametrize(
+    "query", ["cherbourg", "libération de Paris", "port 1944", "cherbourg zzzz", "les alliés"]
+)
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_in_memory_ranking_is_the_sql_ranking(corpus, query, lang):
+    from liberation.discovery.analysis import query_tokens
+    from liberation.discovery.selectors import _candidates, _candidates_sql
+
+    tokens = query_tokens(query)
+    for require_all in (True, False):
+        memory, total = _candidates(tokens, lang, limit=1000, require_all=require_all)
+        sql, sql_total = _candidates_sql(tokens, lang, limit=1000, require_all=require_all)
+        assert [(c.page_id, c.matched, c.lang, c.date) for c in memory] == [
+            (c.page_id, c.matched, c.lang, c.date) for c in sql
+        ]
+        assert [c.score for c in memory] == pytest.approx([c.score for c in sql])
+        assert total == sql_total
+
+
+def test_in_memory_copy_follows_index_writes(corpus, make_page):
+    """Each write bumps the index version: the next search sees it (no stale copy)."""
+    from liberation.content.models import ArticlePage
+    from liberation.discovery import indexing
+
+    assert search_rank(query="cherbourg", lang="fr")  # the copy is loaded
+    page = make_page(ArticlePage, title="Cherbourg, le port en ruines")
+    indexing.index_pages([page.pk])
+    assert page.pk in [pid for pid, _ in search_rank(query="ruines", lang="fr")]
+    page.unpublish()
+    indexing.index_pages([page.pk])
+    assert page.pk not in [pid for pid, _ in search_rank(query="cherbourg", lang="fr")]
+    corpus["paris"].delete()
+    assert corpus["paris"].pk not in [pid for pid, _ in search_rank(query="paris", lang="fr")]
