@@ -6,9 +6,19 @@
 
 Never point it at a database you care about: it migrates it and, when it holds fewer
 content pages than --pages, runs `generate_corpus` to add the missing ones. The index is
-rebuilt (and timed) when it is empty or with --reindex. Timings: `rank` is the ranking
-function alone (search_rank, what hybrid fusion will call), `api` the JSON endpoint and
-`page` the whole HTML search page, both through Django's test client. The last line is
+rebuilt (and timed) when it is empty or with --reindex; --embed runs `embed_pages` first
+(pages not embedded yet; timed). Timings, each through the same code as the site:
+
+- `lexical`: `search_rank`, the lexical ranking alone;
+- `semantic`: `semantic_rank`, the ranking by meaning alone (query embedding + scan),
+  and `embed`, the query embedding alone;
+- `hybrid`: `search_hybrid`, the fused ranking the search page and the API use;
+- `api`: GET /api/search/ and `page`: the whole HTML search page, both through Django's
+  test client (so `page` includes base.html: header, menus, footer).
+
+The first round runs in a fresh process: its figures are reported as `cold_*` (the
+in-memory copy of the index, the postings of each term and the embedding matrix are
+loaded then); the next --rounds rounds give the steady-state p50/p95. The last line is
 JSON.
 """
 
@@ -63,6 +73,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reindex", action="store_true")
+    parser.add_argument("--embed", action="store_true", help="embed pages not embedded yet")
     args = parser.parse_args()
 
     import django
@@ -75,19 +86,27 @@ def main() -> None:
     from liberation.content.models import ContentPage
     from liberation.discovery.indexing import rebuild_index
     from liberation.discovery.models import SearchEntry, SearchPosting
-    from liberation.discovery.selectors import search_rank
+    from liberation.discovery.selectors import search_hybrid, search_rank
+    from liberation.semantic import embeddings
+    from liberation.semantic.models import PageEmbedding
+    from liberation.semantic.selectors import semantic_rank
 
     call_command("migrate", verbosity=0)
     missing = args.pages - ContentPage.objects.count()
     if missing > 0:
         call_command("generate_corpus", pages=missing, no_index=True)
-    index_seconds = None
+    index_seconds = embed_seconds = None
     if args.reindex or not SearchEntry.objects.exists():
         start = time.perf_counter()
         rebuild_index()
         index_seconds = time.perf_counter() - start
+    if args.embed:
+        start = time.perf_counter()
+        call_command("embed_pages")
+        embed_seconds = time.perf_counter() - start
     pages = SearchEntry.objects.count()
     postings = SearchPosting.objects.count()
+    embedded = PageEmbedding.objects.count()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -96,14 +115,20 @@ def main() -> None:
             # VACUUM sets the visibility map: index-only scans of the postings.
             cursor.execute("VACUUM ANALYZE discovery_searchposting")
             cursor.execute("VACUUM ANALYZE discovery_searchentry")
+            cursor.execute("VACUUM ANALYZE semantic_pageembedding")
 
     client = Client()
-    timings: dict[str, list[float]] = {"rank": [], "api": [], "page": []}
+    names = ("lexical", "semantic", "embed", "hybrid", "api", "page")
+    timings: dict[str, list[float]] = {name: [] for name in names}
+    cold: dict[str, list[float]] = {name: [] for name in names}
     with override_settings(ROOT_URLCONF="liberation.discovery.tests.urls"):
-        for round_ in range(args.rounds + 1):  # the first round warms caches, not counted
+        for round_ in range(args.rounds + 1):  # the first round is the cold one
             for query in QUERIES:
                 for name, call in (
-                    ("rank", lambda q=query: search_rank(query=q, lang="fr", limit=10)),
+                    ("lexical", lambda q=query: search_rank(query=q, lang="fr", limit=10)),
+                    ("semantic", lambda q=query: semantic_rank(query=q, lang=None, limit=50)),
+                    ("embed", lambda q=query: embeddings.encode([q])),
+                    ("hybrid", lambda q=query: search_hybrid(query=q, lang="fr")),
                     ("api", lambda q=query: client.get("/api/search/", {"q": q, "lang": "en"})),
                     ("page", lambda q=query: client.get("/fr/recherche/", {"q": q})),
                 ):
@@ -113,23 +138,37 @@ def main() -> None:
                     status = getattr(response, "status_code", 200)
                     if status >= 500:
                         raise SystemExit(f"{name} {query!r}: HTTP {status}")
-                    if round_:
-                        timings[name].append(elapsed)
+                    (timings if round_ else cold)[name].append(elapsed)
+    ranking = search_hybrid(query="cherbourg", lang="fr").method
     figures = {
         "vendor": connection.vendor,
         "pages_indexed": pages,
         "postings": postings,
+        "embedded": embedded,
+        "ranking": ranking,
         "queries": len(QUERIES),
         "rounds": args.rounds,
         "index_seconds": round(index_seconds, 1) if index_seconds is not None else None,
+        "embed_seconds": round(embed_seconds, 1) if embed_seconds is not None else None,
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
+    print(f"{pages} pages, {postings} postings, {embedded} embedded; ranking: {ranking}")
     for name, values in timings.items():
         figures[f"{name}_p50_ms"] = round(statistics.median(values), 1)
         figures[f"{name}_p95_ms"] = round(percentile(values, 0.95), 1)
+        figures[f"cold_{name}_p50_ms"] = round(statistics.median(cold[name]), 1)
+        figures[f"cold_{name}_p95_ms"] = round(percentile(cold[name], 0.95), 1)
         p50, p95 = figures[f"{name}_p50_ms"], figures[f"{name}_p95_ms"]
-        print(f"{name:5} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        c50, c95 = figures[f"cold_{name}_p50_ms"], figures[f"cold_{name}_p95_ms"]
+        print(
+            f"{name:8} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms"
+            f"   (cold round: p50 {c50:7.1f} ms   p95 {c95:7.1f} ms)"
+        )
     if index_seconds is not None:
         print(f"index {pages} pages ({postings} postings) in {index_seconds:.1f} s")
+    if embed_seconds is not None:
+        print(f"embed_pages in {embed_seconds:.1f} s")
+    print(f"load average {figures['loadavg']}")
     print(json.dumps(figures))
 
 
