@@ -620,9 +620,10 @@ def main(argv=None) -> int:
         )
         return 2
 
-    cpu_before = cpu_seconds(pids)
+    cpu_before, client_before = cpu_seconds(pids), time.process_time()
     results, wall = run_rush(args, base)
     cpu = cpu_seconds(pids) - cpu_before
+    client_cpu = time.process_time() - client_before
     after = read_database(args)
 
     rows = after["rows"]
@@ -670,6 +671,8 @@ def main(argv=None) -> int:
         "get_p99_ms": round(percentile(results.get_ms, 99), 1),
         "server_cpu_s": round(cpu, 2),
         "server_cpu_ms_per_request": round(cpu * 1000 / max(1, requests), 2),
+        "client_cpu_s": round(client_cpu, 2),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, requests), 2),
         "statuses": results.statuses,
     }
     print(
@@ -694,6 +697,10 @@ def main(argv=None) -> int:
     print(
         f"server CPU          {summary['server_cpu_s']} s, "
         f"{summary['server_cpu_ms_per_request']} ms per request (GET or POST)"
+    )
+    print(
+        f"client CPU          {summary['client_cpu_s']} s, "
+        f"{summary['client_cpu_ms_per_request']} ms per request (this load generator, same cores)"
     )
     print(f"statuses            {results.statuses}")
     for error in results.errors[:5]:
