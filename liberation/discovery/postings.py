@@ -79,6 +79,20 @@ def snapshot_get() -> Snapshot:
         return _snapshot
 
 
+def facts_get(page_ids: list[int]) -> dict[int, tuple]:
+    """(type, lang, themes, periods, date) of these pages, those in the index only."""
+    snap = snapshot_get()
+    if not page_ids or not len(snap.ids):
+        return {}
+    ids = np.asarray(page_ids, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
+    return {
+        int(page_id): snap.facts[p]
+        for page_id, p in zip(ids, pos, strict=True)
+        if snap.ids[p] == page_id
+    }
+
+
 def _postings(snap: Snapshot, terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(entry positions, weights) per term; read from the database on first use. A
     posting of an entry newer than the snapshot is left out (the next query reloads)."""

@@ -18,6 +18,7 @@ import difflib
 import logging
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -229,14 +230,13 @@ def _semantic(query: str):
         return None
 
 
-def _entries(page_ids: Iterable[int], lang: str) -> dict[int, Candidate]:
+def _entries(page_ids: Iterable[int]) -> dict[int, Candidate]:
     """Candidates for pages that only meaning found (live, public: in the index)."""
-    rows = SearchEntry.objects.filter(page_id__in=list(page_ids)).values_list(
-        "page_id", "type", "lang", "themes", "periods", "date"
-    )
     return {
         page_id: Candidate(page_id, 0.0, 0, type_, lang_, themes, periods, day)
-        for page_id, type_, lang_, themes, periods, day in rows
+        for page_id, (type_, lang_, themes, periods, day) in postings.facts_get(
+            list(page_ids)
+        ).items()
     }
 
 
@@ -272,7 +272,7 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
         for page_id, cosine in semantic.results
         if page_id in by_id or cosine >= SEMANTIC_MIN_COSINE
     ]
-    by_id.update(_entries((pid for pid in meaning if pid not in by_id), lang))
+    by_id.update(_entries(pid for pid in meaning if pid not in by_id))
     meaning = [page_id for page_id in meaning if page_id in by_id]  # in the index only
     stand_in = {
         c.page_id: rank
@@ -314,17 +314,20 @@ def search_pages(
     results.variants = {v for _, vs in tokens for v in vs}
     active = filters.active()
 
-    def passes(c: Candidate, skip: str = "") -> bool:
-        return all(value in c.facet_values(name) for name, value in active.items() if name != skip)
-
+    # One pass: each candidate's facet values and the filters it fails. A facet counts
+    # the candidates that fail no filter but possibly its own.
+    counters: dict[str, Counter] = {name: Counter() for name in FACETS}
+    kept = []
+    for c in candidates:
+        values = {name: c.facet_values(name) for name in FACETS}
+        failed = [name for name, value in active.items() if value not in values[name]]
+        if not failed:
+            kept.append(c)
+        for name in FACETS:
+            if not failed or failed == [name]:
+                counters[name].update(values[name])
     for name in FACETS:
-        counts: dict[str, int] = {}
-        for c in candidates:
-            if passes(c, skip=name):
-                for value in c.facet_values(name):
-                    counts[value] = counts.get(value, 0) + 1
-        results.facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    kept = [c for c in candidates if passes(c)]
+        results.facets[name] = sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))
     if sort == "date":
         kept.sort(key=lambda c: (c.date or date.min, c.page_id), reverse=True)
     results.candidates = kept
