@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -152,7 +152,23 @@ def registration_create(
         if _already_registered(ceremony, request):
             raise RegistrationError("already_registered")
         raise RegistrationError("full")  # true at the read, a moment ago: no lock needed
+    try:
+        return _create_locked(ceremony=ceremony, request=request, page=page, now=now)
+    except OperationalError as error:
+        if not _deadlock(error):
+            raise
+    # Once more, now that the other registration of this person is committed or gone.
     return _create_locked(ceremony=ceremony, request=request, page=page, now=now)
+
+
+def _deadlock(error: OperationalError) -> bool:
+    """PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01).
+
+    Possible only between the two paths, for the same person: the fast path holds the
+    unique index entry of its new registration and waits for the ceremony row; the
+    locked path holds the row and waits for that index entry. PostgreSQL aborts one of
+    them; it is decided again once the other has finished."""
+    return getattr(error.__cause__, "sqlstate", None) == "40P01"
 
 
 def _registration_for(
@@ -251,6 +267,10 @@ def _create_fast(
         raise RegistrationError("already_registered") from error
     except _NoSeat:
         return None
+    except OperationalError as error:
+        if not _deadlock(error):
+            raise
+        return None  # decided again on the fresh read or under the lock (see _deadlock)
     return Created(registration=registration, token=token)
 
 

@@ -236,3 +236,62 @@ def test_sqlite_service_never_oversells(make_ceremony):
     assert _confirmed(ceremony.pk) == CAPACITY == ceremony.seats_taken
     assert results.count("confirmed") == CAPACITY
     assert results.count("full") == ATTEMPTS - CAPACITY
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_same_person_on_both_paths_is_registered_once(make_ceremony, monkeypatch):
+    """The same person registers twice at once: one request on the fast path (its row
+    inserted, about to take the seat), the other on the locked path (ceremony row held,
+    inserting the same email). PostgreSQL aborts one of them to break the deadlock; it
+    is decided again: one registration, the other told "already registered", no error."""
+    from liberation.registrations import services
+
+    ceremony = make_ceremony(capacity=1)
+    inserted, go = threading.Event(), threading.Event()
+    conditional = services._take_seats_if_open
+
+    def paused(**kwargs) -> bool:
+        if threading.current_thread().name == "fast":
+            inserted.set()
+            go.wait(timeout=20)
+        return conditional(**kwargs)
+
+    monkeypatch.setattr(services, "_take_seats_if_open", paused)
+    results: dict[str, str] = {}
+
+    def register(name: str, looks_full: bool) -> None:
+        copy = RegistrationSettings.objects.get(pk=ceremony.pk)
+        if looks_full:  # a stale copy: straight to the fresh read, then the locked path
+            copy.seats_taken = copy.capacity
+        try:
+            created = registration_create(
+                ceremony=copy,
+                request=RegistrationRequest(
+                    email="same@example.org",
+                    registrant=Person(given_name="Same", surname="Person"),
+                    join_waitlist=True,
+                ),
+            )
+            results[name] = created.registration.status
+        except RegistrationError as error:
+            results[name] = error.code
+        except Exception as error:  # reported below
+            results[name] = f"error: {type(error).__name__}: {error}"
+        finally:
+            connections.close_all()
+
+    fast = threading.Thread(target=register, args=("fast", False), name="fast")
+    fast.start()
+    assert inserted.wait(timeout=20)
+    locked = threading.Thread(target=register, args=("locked", True), name="locked")
+    locked.start()
+    locked.join(timeout=1)  # now waiting for the fast path's index entry
+    go.set()
+    fast.join(timeout=30)
+    locked.join(timeout=30)
+    assert sorted(results.values()) == ["already_registered", "confirmed"], results
+    assert Registration.objects.filter(email="same@example.org").count() == 1
+    ceremony.refresh_from_db()
+    assert ceremony.seats_taken == 1
