@@ -72,6 +72,9 @@ def test_language_switcher_is_reachable_and_goes_to_the_translation(site, visito
     _tab_until(page, ".fr-header__tools .fr-translate__btn")
     page.keyboard.press("Enter")
     page.wait_for_selector(".fr-header__tools .fr-translate__btn[aria-expanded='true']")
+    # The menu's links are focusable once DSFR's collapse has made them visible (on a
+    # busy machine that can come after aria-expanded; tabbing earlier skips them).
+    page.wait_for_selector(".fr-header__tools a[hreflang='en']", state="visible")
     _tab_until(page, ".fr-header__tools a[hreflang='en']", limit=5)
     with page.expect_navigation():
         page.keyboard.press("Enter")
