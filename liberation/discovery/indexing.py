@@ -69,6 +69,17 @@ def _periods(page) -> str:
     return "|" + "|".join(slugs) + "|" if slugs else ""
 
 
+def place_ids_value(ids: Iterable[int]) -> str:
+    """ "|id|id|" (ascending) for the place facet; whole ids only within 500 characters
+    (about 80 places), never a cut one. The data migration 0003 writes the same."""
+    value = "|"
+    for pk in sorted(set(ids)):
+        if len(value) + len(str(pk)) + 1 > 500:
+            break
+        value += f"{pk}|"
+    return value if value != "|" else ""
+
+
 def build_entry(page) -> tuple[SearchEntry, list[tuple[int, str, float]], set[str]]:
     """The entry, postings and vocabulary of one specific content page (unsaved)."""
     lang = page.locale.language_code if page.locale_id else "fr"
@@ -99,6 +110,7 @@ def build_entry(page) -> tuple[SearchEntry, list[tuple[int, str, float]], set[st
         places=" | ".join(p.name for p in places)[:500],
         themes=("|" + "|".join(t.slug for t in themes) + "|" if themes else "")[:500],
         periods=_periods(page),
+        place_ids=place_ids_value(p.pk for p in places),
         text=" ".join((fields["lead"] + "\n" + fields["body"]).split())[:SNIPPET_SOURCE_CHARS],
         length=length,
     )

@@ -20,6 +20,8 @@ class SearchEntry(models.Model):
     # "|slug|slug|": themes and historical periods, for facets and filters.
     themes = models.CharField(max_length=500, blank=True)
     periods = models.CharField(max_length=200, blank=True)
+    # "|id|id|": ids of the page's places (`content.Place`), for the place facet.
+    place_ids = models.CharField(max_length=500, blank=True, default="")
     # Plain text the snippet is cut from.
     text = models.TextField(blank=True)
     length = models.PositiveIntegerField(default=0)

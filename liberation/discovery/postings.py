@@ -1,5 +1,5 @@
 """The lexical ranking computed in memory: each process keeps a copy of the index's
-entries (language, type, themes, periods, date) and of the postings of the terms it was
+entries (language, type, themes, periods, places, date) and of the postings of the terms it was
 asked for, as numpy arrays, and scores a query with a few vector operations.
 
 Why: summing every posting of a common term in SQL (GROUP BY page over tens of thousands
@@ -32,7 +32,8 @@ class Snapshot:
     version: int
     ids: np.ndarray  # page ids, ascending
     langs: np.ndarray  # language code per entry
-    facts: list[tuple[str, str, str, str, date | None]]  # type, lang, themes, periods, date
+    # type, lang, themes, periods, place ids ("|id|id|"), date
+    facts: list[tuple[str, str, str, str, str, date | None]]
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     cached: int = 0
 
@@ -49,15 +50,16 @@ def _version() -> int:
 def _load_entries(version: int) -> Snapshot:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT page_id, type, lang, themes, periods, date FROM discovery_searchentry"
+            "SELECT page_id, type, lang, themes, periods, place_ids, date"
+            " FROM discovery_searchentry"
             " ORDER BY page_id"
         )
         rows = cursor.fetchall()
     facts = []
-    for _pid, type_, lang, themes, periods, day in rows:
+    for _pid, type_, lang, themes, periods, place_ids, day in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        facts.append((type_, lang, themes, periods, day))
+        facts.append((type_, lang, themes, periods, place_ids, day))
     return Snapshot(
         version=version,
         ids=np.array([r[0] for r in rows], dtype=np.int64),
@@ -80,7 +82,7 @@ def snapshot_get() -> Snapshot:
 
 
 def facts_get(page_ids: list[int]) -> dict[int, tuple]:
-    """(type, lang, themes, periods, date) of these pages, those in the index only."""
+    """(type, lang, themes, periods, place ids, date) of these pages, those in the index only."""
     snap = snapshot_get()
     if not page_ids or not len(snap.ids):
         return {}

@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 SORTS = ("relevance", "date")
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"[^\W_]+")
+# The filters of the search page, each also a facet ("place": a `content.Place` id).
+FILTERS = ("type", "theme", "lang", "period", "place")
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,13 @@ class SearchFilters:
     theme: str = ""
     lang: str = ""
     period: str = ""
+    place: str = ""  # a `content.Place` id
 
     @classmethod
     def from_query(cls, query) -> "SearchFilters":
         """Values are matched against the candidates: an unknown value finds nothing,
         it is never an error."""
-        return cls(
-            **{name: str(query.get(name, ""))[:80] for name in ("type", "theme", "lang", "period")}
-        )
+        return cls(**{name: str(query.get(name, ""))[:80] for name in FILTERS})
 
     def active(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v}
@@ -86,12 +87,13 @@ class Candidate:
     lang: str
     themes: str
     periods: str
+    place_ids: str  # "|id|id|"
     date: date | None
 
     def facet_values(self, name: str) -> list[str]:
         if name in ("type", "lang"):
             return [getattr(self, name)]
-        value = self.themes if name == "theme" else self.periods
+        value = {"theme": self.themes, "period": self.periods, "place": self.place_ids}[name]
         return [v for v in value.split("|") if v]
 
 
@@ -128,8 +130,8 @@ def _candidates(
         tokens, lang, limit=limit, require_all=require_all, boost=SAME_LANGUAGE_BOOST
     )
     return [
-        Candidate(page_id, score, matched, type_, lang_, themes, periods, day)
-        for page_id, score, matched, (type_, lang_, themes, periods, day) in rows
+        Candidate(page_id, score, matched, type_, lang_, themes, periods, place_ids, day)
+        for page_id, score, matched, (type_, lang_, themes, periods, place_ids, day) in rows
     ], total
 
 
@@ -161,7 +163,7 @@ def _candidates_sql(
     params.append(needed)
     sql = (
         ctes + " SELECT e.page_id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
-        " s.matched, e.type, e.lang, e.themes, e.periods, e.date"
+        " s.matched, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date"
         " FROM s JOIN discovery_searchentry e ON e.page_id = s.entry_id"
         " ORDER BY s.matched DESC, rank DESC, e.page_id LIMIT %s"
     )
@@ -173,11 +175,11 @@ def _candidates_sql(
             cursor.execute(ctes + " SELECT COUNT(*) FROM s", params)
             total = cursor.fetchone()[0]
     candidates = []
-    for page_id, score, matched, type_, lang_, themes, periods, day in rows:
+    for page_id, score, matched, type_, lang_, themes, periods, place_ids, day in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
         candidates.append(
-            Candidate(page_id, float(score), matched, type_, lang_, themes, periods, day)
+            Candidate(page_id, float(score), matched, type_, lang_, themes, periods, place_ids, day)
         )
     return candidates, total
 
@@ -233,8 +235,8 @@ def _semantic(query: str):
 def _entries(page_ids: Iterable[int]) -> dict[int, Candidate]:
     """Candidates for pages that only meaning found (live, public: in the index)."""
     return {
-        page_id: Candidate(page_id, 0.0, 0, type_, lang_, themes, periods, day)
-        for page_id, (type_, lang_, themes, periods, day) in postings.facts_get(
+        page_id: Candidate(page_id, 0.0, 0, type_, lang_, themes, periods, place_ids, day)
+        for page_id, (type_, lang_, themes, periods, place_ids, day) in postings.facts_get(
             list(page_ids)
         ).items()
     }
@@ -294,7 +296,7 @@ def search_hybrid_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[
     return [(c.page_id, c.score) for c in search_hybrid(query=query, lang=lang).candidates[:limit]]
 
 
-FACETS = ("type", "theme", "lang", "period")
+FACETS = FILTERS
 
 
 def search_pages(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
-from liberation.content.models import Theme
+from liberation.content.models import Place, Theme
 from liberation.content.selectors import PERIODS, _type_models
 
 from .analysis import LANGS, MAX_QUERY_CHARS, clean_query
@@ -34,8 +34,16 @@ def search_url(lang: str) -> str:
     return reverse("search_fr" if lang == "fr" else "search_en")
 
 
-def _facet_labels(lang: str) -> dict[str, dict[str, str]]:
+def _facet_labels(lang: str, place_ids: list[str] = ()) -> dict[str, dict[str, str]]:
+    """Labels per facet value; places (shared by both languages) by name, only those
+    listed by the facet (one query)."""
+    ids = [int(v) for v in place_ids if v.isascii() and v.isdigit()]
     return {
+        "place": {
+            str(pk): name for pk, name in Place.objects.filter(pk__in=ids).values_list("pk", "name")
+        }
+        if ids
+        else {},
         "type": {key: str(model.type_label) for key, model in _type_models().items()},
         "theme": {t.slug: (t.name_fr if lang == "fr" else t.name_en) for t in Theme.objects.all()},
         "lang": {"fr": _("French"), "en": _("English")},
@@ -67,7 +75,7 @@ def search(request):
     ids = [c.page_id for c in page_obj.object_list]
     entries = SearchEntry.objects.in_bulk(ids)
     pages = Page.objects.live().in_bulk(ids)  # a queued reindex may lag behind
-    labels = _facet_labels(lang)
+    labels = _facet_labels(lang, [value for value, _ in results.facets.get("place", [])])
     hits = []
     for candidate in page_obj.object_list:
         entry, page = entries.get(candidate.page_id), pages.get(candidate.page_id)
@@ -91,10 +99,13 @@ def search(request):
         ("type", _("Type")),
         ("theme", _("Theme")),
         ("period", _("Historical period")),
+        ("place", _("Place")),
         ("lang", _("Language")),
     ):
         values = []
         for value, count in results.facets.get(name, []):
+            if name == "place" and value not in labels["place"]:
+                continue  # a place deleted since the page was indexed
             params = {k: v for k, v in base.items() if k != name}
             selected = getattr(filters, name) == value
             if not selected:

@@ -51,3 +51,32 @@ def corpus(make_page, translate):
         lead="The great port of the Cotentin freed by the Americans in June 1944.",
     )
     return {"cherbourg": cherbourg, "cherbourg_en": english, **other}
+
+
+def _places(*names):
+    from liberation.content.models import Place
+
+    return {
+        name: Place.objects.get_or_create(name=name, defaults={"latitude": 49, "longitude": 0})[0]
+        for name in names
+    }
+
+
+@pytest.fixture
+def placed(corpus, make_page):
+    """Two more pages in Cherbourg (one of them also in Caen) and one in Caen only."""
+    from liberation.content.models import ArticlePage, NewsPage
+    from liberation.discovery.indexing import index_pages
+
+    places = _places("Cherbourg", "Caen")
+    pages = {
+        "arsenal": make_page(
+            ArticlePage,
+            title="L'arsenal en 1944",
+            places=[places["Cherbourg"], places["Caen"]],
+        ),
+        "gare": make_page(NewsPage, title="La gare maritime en 1944", places=[places["Cherbourg"]]),
+        "caen": make_page(ArticlePage, title="Caen en ruines en 1944", places=[places["Caen"]]),
+    }
+    index_pages([p.pk for p in pages.values()])  # as the publish task did
+    return {**corpus, **pages, "places": places}

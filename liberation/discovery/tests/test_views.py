@@ -85,3 +85,35 @@ def test_autocomplete(client, corpus):
     )
     for query in BAD_QUERIES:
         assert client.get("/fr/recherche/suggestions/", {"q": query}).status_code == 200
+
+
+def test_place_facet_on_page(client, placed):
+    from html import unescape
+
+    cherbourg, caen = (str(placed["places"][n].pk) for n in ("Cherbourg", "Caen"))
+    response = client.get("/fr/recherche/", {"q": "1944", "type": "article"})
+    html = unescape(response.content.decode())
+    assert '<h3 class="fr-text--md fr-mb-1w">Lieu</h3>' in html
+    assert "Cherbourg (3)" in html and "Caen (2)" in html  # articles only
+    # A value's link adds the place and keeps the query and the other filters.
+    assert f'href="?q=1944&sort=relevance&type=article&place={caen}"' in html
+
+    response = client.get("/fr/recherche/", {"q": "1944", "type": "article", "place": caen})
+    html = unescape(response.content.decode())
+    assert "2 résultats" in html
+    assert "Caen en ruines" in html and "gare maritime" not in html
+    # The selected value's link removes it and keeps the rest.
+    assert 'href="?q=1944&sort=relevance&type=article" aria-current="true"' in html
+
+    english = unescape(
+        client.get("/en/search/", {"q": "1944", "place": cherbourg}).content.decode()
+    )
+    assert '<h3 class="fr-text--md fr-mb-1w">Place</h3>' in english
+    assert "arsenal" in english and "Caen en ruines" not in english
+
+
+@pytest.mark.parametrize("place", ["abc", "99999999", "-1", "1|2", "%", "' OR 1=1 --", "é" * 100])
+def test_garbage_place_finds_nothing(client, placed, place):
+    response = client.get("/fr/recherche/", {"q": "1944", "place": place})
+    assert response.status_code == 200
+    assert "0 résultat" in response.content.decode()
