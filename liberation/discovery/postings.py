@@ -20,6 +20,8 @@ from datetime import date
 import numpy as np
 from django.db import connection
 
+from liberation.core.stamped import StampedCache
+
 from .models import SearchIndexState
 
 # Postings kept per process before the term cache starts over (8 bytes each with the
@@ -38,8 +40,7 @@ class Snapshot:
     cached: int = 0
 
 
-_lock = threading.Lock()
-_snapshot: Snapshot | None = None
+_lock = threading.Lock()  # guards the term cache of the current snapshot
 
 
 def _version() -> int:
@@ -70,15 +71,10 @@ def _load_entries(version: int) -> Snapshot:
 
 def snapshot_get() -> Snapshot:
     """This process's copy of the index entries, reloaded when the index changed."""
-    global _snapshot
-    version = _version()
-    snap = _snapshot
-    if snap is not None and snap.version == version:
-        return snap
-    with _lock:
-        if _snapshot is None or _snapshot.version != version:
-            _snapshot = _load_entries(version)
-        return _snapshot
+    return _entries.get()
+
+
+_entries = StampedCache(stamp=_version, build=_load_entries)
 
 
 def facts_get(page_ids: list[int]) -> dict[int, tuple]:

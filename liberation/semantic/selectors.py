@@ -6,7 +6,6 @@ latest update), one cheap aggregate per read: unlike a counter in the default
 local-memory cache, it is seen by every worker process of a server.
 """
 
-import threading
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.db import connection
 from wagtail.models import Page
 
 from liberation.content.models import ContentPage
+from liberation.core.stamped import StampedCache
 
 from . import embeddings
 from .models import PageEmbedding
@@ -52,10 +52,6 @@ class Corpus:
     types: list[int]
     matrix: np.ndarray
     row: dict[int, int] = field(default_factory=dict)
-
-
-_lock = threading.Lock()
-_corpus: Corpus | None = None
 
 
 def _signature() -> tuple:
@@ -97,17 +93,12 @@ def _build(signature: tuple) -> Corpus:
     )
 
 
+_corpora = StampedCache(stamp=_signature, build=_build)
+
+
 def corpus_get() -> Corpus:
     """The matrix of this process, rebuilt when the table changed since it was built."""
-    global _corpus
-    signature = _signature()
-    corpus = _corpus
-    if corpus is not None and corpus.signature == signature:
-        return corpus
-    with _lock:
-        if _corpus is None or _corpus.signature != signature:
-            _corpus = _build(signature)
-        return _corpus
+    return _corpora.get()
 
 
 def query_clean(query: str) -> str:
