@@ -1,10 +1,10 @@
 """Forms of the public registration flow: the registration itself and the companions.
 
-They parse and check what a person typed (names, email, dates, consent, and the hidden
-field only bots fill); the rules that need the database (seats, windows, one
-registration per person) stay in services.py. The fields follow the ceremony's
-settings: identity fields only when screening asks for them, one fixed row per allowed
-companion (the page works without JavaScript).
+They parse and check what a person typed (names, email, dates, consent, one person
+listed twice, and the hidden field only bots fill); the rules that need the database
+(seats, windows, one registration per person) stay in services.py. The fields follow
+the ceremony's settings: identity fields only when screening asks for them, one fixed
+row per allowed companion (the page works without JavaScript).
 
 The markup is DSFR's, rendered by `registrations/_field.html`: `decorate()` gives each
 widget its DSFR class, `autocomplete`, and an `aria-describedby` that names its hint
@@ -23,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 from liberation.events.models import RegistrationSettings
 
 from .models import Registration
-from .services import Person, RegistrationRequest
+from .services import Person, RegistrationRequest, _fold
 
 MIN_BIRTH_DATE = date(1900, 1, 1)
 # A browser without a date picker sends what the person typed: accept the usual forms.
@@ -182,7 +182,42 @@ class CompanionRowsMixin(DsfrFormMixin):
                 return True
         return False
 
-    def _clean_companions(self) -> list[Person]:
+    def _same_person_key(self, person: Person) -> tuple:
+        """Who a person is, for spotting a repeat: names folded (case, accents, spaces)
+        as services.identity_key does, and the birth date when the ceremony asks for it."""
+        birth_date = person.birth_date if self.ceremony.ask_birth_date else None
+        return (_fold(person.surname), _fold(person.given_name), birth_date)
+
+    def _refuse_repeats(
+        self, row_people: list[tuple[int, Person]], registrant: Person | None
+    ) -> None:
+        """An inline error on each companion row that repeats the registrant or an
+        earlier row: one person cannot take two seats."""
+        seen = {}
+        if registrant is not None:
+            seen[self._same_person_key(registrant)] = None
+        for n, person in row_people:
+            key = self._same_person_key(person)
+            if key not in seen:
+                seen[key] = n
+                continue
+            first = seen[key]
+            if first is None:
+                error = forms.ValidationError(
+                    _("Companion %(n)s is the same person as the registrant.") % {"n": n},
+                    code="companion_is_registrant",
+                )
+            else:
+                error = forms.ValidationError(
+                    _("Companion %(n)s is the same person as companion %(first)s.")
+                    % {"n": n, "first": first},
+                    code="duplicate_companion",
+                )
+            self.add_error(f"companion_{n}_given_name", error)
+
+    def _clean_companions(self, *, registrant: Person | None = None) -> list[Person]:
+        """The filled companion rows as people; `registrant`, when known, must not be
+        listed again among them."""
         if self._too_many_companions():
             raise forms.ValidationError(
                 _("You may register at most %(n)s companion(s).")
@@ -215,15 +250,19 @@ class CompanionRowsMixin(DsfrFormMixin):
                     )
             if complete:
                 people.append(
-                    Person(
-                        given_name=values["given_name"],
-                        surname=values["surname"],
-                        birth_date=values.get("birth_date"),
-                        birth_place=values.get("birth_place") or "",
-                        nationality=values.get("nationality") or "",
+                    (
+                        n,
+                        Person(
+                            given_name=values["given_name"],
+                            surname=values["surname"],
+                            birth_date=values.get("birth_date"),
+                            birth_place=values.get("birth_place") or "",
+                            nationality=values.get("nationality") or "",
+                        ),
                     )
                 )
-        return people
+        self._refuse_repeats(people, registrant)
+        return [person for _n, person in people]
 
 
 class RegistrationForm(CompanionRowsMixin, forms.Form):
@@ -315,8 +354,23 @@ class RegistrationForm(CompanionRowsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["companions"] = self._clean_companions()
+        cleaned["companions"] = self._clean_companions(registrant=self._registrant())
         return cleaned
+
+    def _registrant(self) -> Person | None:
+        """The registrant as typed, or None while the fields that say who it is are invalid
+        (their own errors are shown; no repeat is guessed from half an identity)."""
+        data = self.cleaned_data
+        needed = ["given_name", "surname"]
+        if self.ceremony.ask_birth_date:
+            needed.append("birth_date")
+        if any(not data.get(name) for name in needed):
+            return None
+        return Person(
+            given_name=data["given_name"],
+            surname=data["surname"],
+            birth_date=data.get("birth_date"),
+        )
 
     def to_request(self, *, language: str) -> RegistrationRequest:
         data = self.cleaned_data
@@ -346,11 +400,18 @@ class CompanionsForm(CompanionRowsMixin, forms.Form):
                 initial[f"companion_{n}_{key}"] = getattr(companion, key)
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        self.registration = registration
         self.summary_labels = {}
         self._add_companion_fields()
         self.decorate()
 
     def clean(self):
         cleaned = super().clean()
-        cleaned["companions"] = self._clean_companions()
+        registration = self.registration
+        registrant = Person(
+            given_name=registration.given_name,
+            surname=registration.surname,
+            birth_date=registration.birth_date,
+        )
+        cleaned["companions"] = self._clean_companions(registrant=registrant)
         return cleaned

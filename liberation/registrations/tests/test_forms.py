@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from liberation.registrations.forms import CompanionsForm, RegistrationForm
 from liberation.registrations.services import Person, RegistrationRequest, registration_create
@@ -155,3 +155,138 @@ def test_companions_form_starts_from_the_stored_companions(make_ceremony):
     emptied = CompanionsForm({}, registration=created.registration)
     assert emptied.is_valid()
     assert emptied.cleaned_data["companions"] == []
+
+
+# --- The same person twice ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        ("en", "Companion 2 is the same person as companion 1."),
+        ("fr", "L’accompagnant 2 est la même personne que l’accompagnant 1."),
+    ],
+)
+def test_two_identical_companion_rows_are_refused(make_ceremony, language, message):
+    values = data(
+        companion_1_given_name="Paul",
+        companion_1_surname="Martin",
+        companion_2_given_name="paul ",
+        companion_2_surname="MARTIN",
+    )
+    with translation.override(language):
+        form = RegistrationForm(values, ceremony=make_ceremony(max_companions=2))
+        assert not form.is_valid()
+        assert form.has_error("companion_2_given_name", "duplicate_companion")
+        assert form.errors["companion_2_given_name"] == [message]
+    assert "companion_1_given_name" not in form.errors
+    assert form.fields["companion_2_given_name"].widget.attrs["aria-invalid"] == "true"
+
+
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        ("en", "Companion 1 is the same person as the registrant."),
+        ("fr", "L’accompagnant 1 est la même personne que la personne inscrite."),
+    ],
+)
+def test_a_companion_who_is_the_registrant_is_refused(make_ceremony, language, message):
+    # Case, accents and spacing do not make another person.
+    values = data(
+        given_name="Hélène",
+        surname="Lefèvre",
+        companion_1_given_name="HELENE",
+        companion_1_surname="  lefevre",
+    )
+    with translation.override(language):
+        form = RegistrationForm(values, ceremony=make_ceremony(max_companions=1))
+        assert not form.is_valid()
+        assert form.has_error("companion_1_given_name", "companion_is_registrant")
+        assert form.errors["companion_1_given_name"] == [message]
+        assert any(message in item["text"] for item in form.error_summary())
+
+
+def test_same_names_with_other_birth_dates_are_two_people(make_ceremony):
+    """When birth dates are asked, a father and his son may share their names."""
+    ceremony = make_ceremony(max_companions=2, ask_birth_date=True)
+    values = data(
+        given_name="Paul",
+        birth_date="1950-05-08",
+        companion_1_given_name="Paul",
+        companion_1_surname="Martin",
+        companion_1_birth_date="1980-01-01",
+        companion_2_given_name="Paul",
+        companion_2_surname="Martin",
+        companion_2_birth_date="2010-01-01",
+    )
+    form = RegistrationForm(values, ceremony=ceremony)
+    assert form.is_valid(), form.errors
+    assert len(form.cleaned_data["companions"]) == 2
+
+    values["companion_2_birth_date"] = "01/01/1980"  # the same date, typed otherwise
+    form = RegistrationForm(values, ceremony=ceremony)
+    assert not form.is_valid()
+    assert form.has_error("companion_2_given_name", "duplicate_companion")
+
+    values["companion_2_birth_date"] = "1950-05-08"  # the registrant's date
+    form = RegistrationForm(values, ceremony=ceremony)
+    assert not form.is_valid()
+    assert form.has_error("companion_2_given_name", "companion_is_registrant")
+
+
+def test_a_third_row_repeating_the_first_names_the_first(make_ceremony):
+    values = data(
+        companion_1_given_name="Paul",
+        companion_1_surname="Martin",
+        companion_2_given_name="Marie",
+        companion_2_surname="Martin",
+        companion_3_given_name="Paul",
+        companion_3_surname="Martin",
+    )
+    with translation.override("en"):
+        form = RegistrationForm(values, ceremony=make_ceremony(max_companions=3))
+        assert not form.is_valid()
+        assert form.errors["companion_3_given_name"] == [
+            "Companion 3 is the same person as companion 1."
+        ]
+    assert set(form.errors) == {"companion_3_given_name"}
+
+
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        ("en", "Companion 2 is the same person as the registrant."),
+        ("fr", "L’accompagnant 2 est la même personne que la personne inscrite."),
+    ],
+)
+def test_companions_form_refuses_the_registrant_and_repeated_rows(make_ceremony, language, message):
+    ceremony = make_ceremony(max_companions=3)
+    created = registration_create(
+        ceremony=ceremony,
+        request=RegistrationRequest(
+            email="a@example.org",
+            registrant=Person(given_name="Jeanne", surname="Martin"),
+            companions=[Person(given_name="Paul", surname="Martin")],
+        ),
+    )
+    with translation.override(language):
+        form = CompanionsForm(
+            {
+                "companion_1_given_name": "Paul",
+                "companion_1_surname": "Martin",
+                "companion_2_given_name": "Jéanne",
+                "companion_2_surname": "martin",
+                "companion_3_given_name": "PAUL",
+                "companion_3_surname": "Martin",
+            },
+            registration=created.registration,
+        )
+        assert not form.is_valid()
+        assert form.errors["companion_2_given_name"] == [message]
+        assert form.has_error("companion_3_given_name", "duplicate_companion")
+
+    fine = CompanionsForm(
+        {"companion_1_given_name": "Paul", "companion_1_surname": "Martin"},
+        registration=created.registration,
+    )
+    assert fine.is_valid(), fine.errors
