@@ -31,7 +31,10 @@ receiver that does deduplicate drops the copy.
 
 Given-up messages (attempts == MAX_ATTEMPTS, unsent, unclaimed) stay in the table with
 their `last_error`; `outbox_failed()` lists them and `outbox_retry` queues them again.
-The body, which holds the private management link, is blanked once the message is sent.
+The body, which holds the private management link, is written by the worker when it
+delivers the message (`message_body`; a staff message's text is stored with it) and
+blanked once the message is sent: the registering request only stores the recipient,
+kind and subject.
 """
 
 import contextlib
@@ -113,29 +116,54 @@ _LOOK_UP = object()  # compose(): no page given, find it
 def compose(
     *, registration: Registration, kind: str, page=_LOOK_UP, extra: str = ""
 ) -> OutboxMessage:
-    """One email, rendered in the registrant's language, not yet stored.
+    """One email in the registrant's language, not yet stored: its subject now, its body
+    when the worker delivers it (`message_body`), from the registration as it is then.
 
-    Rendering needs no lock: registration_create composes the confirmation before its
-    transaction and stores it inside (`store`). `page` is the ceremony page in the
-    registrant's language when the caller has it (None: there is none), else looked up.
+    Rendering the body costs more than the rest of a registering POST on SQLite; the
+    outbox row (recipient, kind, subject) is still written in the transaction of the
+    change (`store`). A staff message (`extra`) is rendered now: its text lives only in
+    the message. `page` is the ceremony page in the registrant's language when the
+    caller has it (None: there is none), else looked up.
     """
     with translation.override(registration.language):
         if page is _LOOK_UP:
             page = ceremony_page_for(registration)
         title = page.title if page else registration.ceremony.name
+        subject = _subject(kind, title)
+    body = (
+        _render_body(registration=registration, kind=kind, page=page, extra=extra) if extra else ""
+    )
+    return OutboxMessage(
+        registration=registration, kind=kind, to=registration.email, subject=subject, body=body
+    )
+
+
+def _render_body(*, registration: Registration, kind: str, page=_LOOK_UP, extra: str = "") -> str:
+    with translation.override(registration.language):
+        if page is _LOOK_UP:
+            page = ceremony_page_for(registration)
         context = {
             "registration": registration,
             "page": page,
-            "title": title,
+            "title": page.title if page else registration.ceremony.name,
             "manage_url": manage_url(registration),
             "extra": extra,
             "kind": kind,
         }
-        body = render_to_string(f"registrations/email/{kind}.txt", context)
-        subject = _subject(kind, title)
-    return OutboxMessage(
-        registration=registration, kind=kind, to=registration.email, subject=subject, body=body
+        return render_to_string(f"registrations/email/{kind}.txt", context)
+
+
+def message_body(message: OutboxMessage) -> str:
+    """The text of a message: stored (a staff message), else rendered now from its
+    registration in the registrant's language (see `compose`)."""
+    if message.body:
+        return message.body
+    registration = (
+        Registration.objects.select_related("ceremony").filter(pk=message.registration_id).first()
     )
+    if registration is None:
+        raise PermanentRefusal("nothing to send: the message has no text and no registration")
+    return _render_body(registration=registration, kind=message.kind)
 
 
 def store(*, message: OutboxMessage) -> OutboxMessage:
@@ -217,6 +245,7 @@ def message_id(message: OutboxMessage) -> str:
 
 
 def _email_for(message: OutboxMessage) -> EmailMessage:
+    body = message_body(message)
     language = (
         Registration.objects.filter(pk=message.registration_id)
         .values_list("language", flat=True)
@@ -224,7 +253,7 @@ def _email_for(message: OutboxMessage) -> EmailMessage:
     ) or settings.LANGUAGE_CODE
     return EmailMessage(
         subject=message.subject,
-        body=message.body,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
         headers={

@@ -162,6 +162,31 @@ def test_confirmation_in_english(make_ceremony, translate, smtp_server):
     assert f"/en/r/{created.token}/" in body
 
 
+def test_body_is_written_by_the_worker_at_delivery(make_ceremony, smtp_server):
+    """The registering request stores recipient, kind and subject; the worker writes the
+    body when it sends it, from the registration as it is then."""
+    from liberation.events.models import CeremonyPage
+
+    ceremony = make_ceremony()
+    created = register(ceremony, language="fr")
+    message = OutboxMessage.objects.get()
+    assert message.body == "" and message.subject and message.to == "person1@example.org"
+    page = CeremonyPage.objects.get(registration=ceremony)
+    page.instructions = "Arrivée avancée à 15 h 45."
+    page.save_revision().publish()
+    assert outbox_deliver() == 1
+    body = body_of(smtp_server.received[0])
+    assert f"/fr/r/{created.token}/" in body and "Arrivée avancée à 15 h 45." in body
+
+
+def test_message_without_text_or_registration_is_given_up(db, smtp_server):
+    OutboxMessage.objects.create(kind="confirmation", to="x@example.org", subject="S", body="")
+    assert outbox_deliver(now=T0) == 0
+    message = OutboxMessage.objects.get()
+    assert message.attempts == MAX_ATTEMPTS and "nothing to send" in message.last_error
+    assert smtp_server.received == []
+
+
 def test_server_down_retried_with_backoff_then_sent_once(make_ceremony, smtp_port):
     register(make_ceremony())
     assert outbox_deliver(now=T0) == 0

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from liberation.events.models import CeremonyPage
-from liberation.registrations import tasks
+from liberation.registrations import emails, tasks
 from liberation.registrations.models import OutboxMessage, Registration
 from liberation.registrations.services import (
     Person,
@@ -55,7 +55,8 @@ def test_one_reminder_per_confirmed_registration_once_only(make_ceremony):
     assert sorted(m.registration_id for m in reminders) == sorted(r.pk for r in confirmed)
     english = reminders.get(registration=confirmed[1])
     assert english.subject == f"Reminder: Cérémonie {ceremony.pk}"  # no English page
-    assert "/en/r/" in english.body and "Arrivée à 16 h 30" in english.body
+    body = emails.message_body(english)
+    assert "/en/r/" in body and "Arrivée à 16 h 30" in body
 
 
 @pytest.mark.parametrize("hours", [2, 23, 48, 24 * 10, -3])
