@@ -11,10 +11,14 @@ ceremony's public key can check a badge without the server (docs/checkin.md).
 The short code printed under the QR code (`REFERENCE-XXXX`) cannot carry a signature:
 its four check characters are an HMAC of the registration's secret under SECRET_KEY,
 and the gate checks them against the attendee list it downloaded, not with the key.
+
+The private keys are stored encrypted (Fernet) under a key derived from
+BADGE_KEY_SECRET (SECRET_KEY when empty): a database dump alone cannot sign badges.
 """
 
 import base64
 import json
+import logging
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,11 +28,15 @@ from pathlib import Path
 
 import segno
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,6 +45,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from liberation.events.models import CeremonyPage, RegistrationSettings
 
 from .models import Registration, SigningKey
+
+logger = logging.getLogger(__name__)
 
 BADGE_PREFIX = "LB1:"
 # Domain separation: a signed badge can never pass for a signed list, nor the reverse.
@@ -63,7 +73,101 @@ class BadgeError(Exception):
         self.code = code
 
 
+class SigningKeyUnreadable(ImproperlyConfigured):
+    """A stored private key that no configured secret decrypts: BADGE_KEY_SECRET (or
+    SECRET_KEY) changed without the old value in BADGE_KEY_SECRET_FALLBACKS, or the
+    key was never encrypted (migrations not run)."""
+
+
 # --- Keys ---------------------------------------------------------------------------
+
+# Domain separation: SECRET_KEY (the default secret) also signs sessions and links;
+# under this label HKDF derives a key that serves only to encrypt signing keys.
+KEY_ENCRYPTION_INFO = b"liberation.registrations.signing-key"
+RAW_PRIVATE_KEY_BYTES = 32  # what was stored before encryption (migration 0003)
+
+
+def key_secrets() -> list[str]:
+    """The secrets that encrypt private keys: the current one first, then the fallbacks.
+
+    BADGE_KEY_SECRET, else SECRET_KEY (read here, not in base.py, because the dev and
+    test settings set their own SECRET_KEY after base.py). While it defaults to
+    SECRET_KEY, Django's SECRET_KEY_FALLBACKS are fallbacks here too, so that rotating
+    SECRET_KEY the Django way does not lose the keys."""
+    current = settings.BADGE_KEY_SECRET
+    fallbacks = list(settings.BADGE_KEY_SECRET_FALLBACKS)
+    if not current:
+        current = settings.SECRET_KEY
+        fallbacks += list(getattr(settings, "SECRET_KEY_FALLBACKS", []))
+    if not current:
+        raise ImproperlyConfigured(
+            "BADGE_KEY_SECRET or SECRET_KEY must be set to encrypt badge signing keys."
+        )
+    return [current, *(secret for secret in fallbacks if secret and secret != current)]
+
+
+@lru_cache(maxsize=16)
+def _fernet(secret: str) -> Fernet:
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_ENCRYPTION_INFO
+    ).derive(secret.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def private_key_encrypt(raw: bytes, *, secret: str | None = None) -> bytes:
+    """The stored form of a raw 32-byte private key: a Fernet token under `secret`
+    (default: the current secret). Always longer than 32 bytes."""
+    if len(raw) != RAW_PRIVATE_KEY_BYTES:
+        raise ValueError("an Ed25519 private key is 32 raw bytes")
+    return _fernet(secret or key_secrets()[0]).encrypt(raw)
+
+
+def private_key_decrypt(stored: bytes, *, secrets: list[str] | None = None) -> bytes:
+    """The raw private key of a stored one, trying the current secret then the fallbacks.
+
+    Strict: a raw (unencrypted) key is refused like any other unreadable value."""
+    stored = bytes(stored)
+    if len(stored) == RAW_PRIVATE_KEY_BYTES:
+        raise SigningKeyUnreadable(
+            "A badge signing key is stored unencrypted: run `manage.py migrate`."
+        )
+    try:
+        return MultiFernet([_fernet(s) for s in secrets or key_secrets()]).decrypt(stored)
+    except InvalidToken as error:
+        raise SigningKeyUnreadable(
+            "A badge signing key cannot be decrypted with BADGE_KEY_SECRET (or SECRET_KEY) "
+            "nor any of BADGE_KEY_SECRET_FALLBACKS: put the secret it was encrypted under "
+            "back in the fallbacks (docs/checkin.md, Keys)."
+        ) from error
+
+
+def private_key_needs_rotation(stored: bytes) -> bool:
+    """Whether a stored key is readable only with a fallback secret (or not at all)."""
+    try:
+        _fernet(key_secrets()[0]).decrypt(bytes(stored))
+    except InvalidToken:
+        return True
+    return False
+
+
+def signing_keys_reencrypt() -> int:
+    """Re-encrypt under the current secret every key that a fallback secret still
+    reads; idempotent. Returns how many were re-encrypted. Raises SigningKeyUnreadable,
+    leaving every row as it was, when one key cannot be read at all."""
+    count = 0
+    with transaction.atomic():
+        for key in SigningKey.objects.select_for_update().order_by("pk"):
+            if not private_key_needs_rotation(key.private_key):
+                continue
+            try:
+                raw = private_key_decrypt(key.private_key)
+            except SigningKeyUnreadable:
+                logger.error("Badge signing key of ceremony %s is unreadable", key.ceremony_id)
+                raise
+            key.private_key = private_key_encrypt(raw)
+            key.save(update_fields=["private_key"])
+            count += 1
+    return count
 
 
 def signing_key_for(ceremony: RegistrationSettings) -> SigningKey:
@@ -88,7 +192,10 @@ def signing_key_for(ceremony: RegistrationSettings) -> SigningKey:
         with transaction.atomic():
             key, _created = SigningKey.objects.get_or_create(
                 ceremony=ceremony,
-                defaults={"private_key": raw_private, "public_key": raw_public},
+                defaults={
+                    "private_key": private_key_encrypt(raw_private),
+                    "public_key": raw_public,
+                },
             )
     except IntegrityError:
         key = SigningKey.objects.get(ceremony=ceremony)
@@ -96,7 +203,14 @@ def signing_key_for(ceremony: RegistrationSettings) -> SigningKey:
 
 
 def _private_key(ceremony: RegistrationSettings) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(bytes(signing_key_for(ceremony).private_key))
+    key = signing_key_for(ceremony)
+    try:
+        raw = private_key_decrypt(key.private_key)
+    except SigningKeyUnreadable:
+        # A configuration error, not the visitor's: logged, and answered with a 500.
+        logger.error("Badge signing key of ceremony %s is unreadable", ceremony.pk)
+        raise
+    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def public_key_bytes(ceremony: RegistrationSettings) -> bytes:

@@ -178,7 +178,9 @@ class SigningKey(models.Model):
     ceremony = models.OneToOneField(
         RegistrationSettings, on_delete=models.CASCADE, related_name="signing_key"
     )
-    private_key = models.BinaryField(editable=False)  # raw 32 bytes
+    # A Fernet token of the raw 32 bytes under a key derived from BADGE_KEY_SECRET
+    # (badges.private_key_encrypt): a database dump alone cannot sign badges.
+    private_key = models.BinaryField(editable=False)
     public_key = models.BinaryField(editable=False)  # raw 32 bytes
     created_at = models.DateTimeField(auto_now_add=True)
 
