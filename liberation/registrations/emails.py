@@ -169,10 +169,15 @@ def message_body(message: OutboxMessage) -> str:
 def store(*, message: OutboxMessage) -> OutboxMessage:
     """Write a composed email to the outbox (inside the transaction of the change)."""
     message.save()
-    # robust: the change is committed; a failing kick must not turn it into an error
-    # page. The clock's `registrations_tick` delivers whatever a kick missed.
-    transaction.on_commit(_kick_delivery, robust=True)
+    delivery_requested()
     return message
+
+
+def delivery_requested() -> None:
+    """Once the current transaction commits (at once outside one), ask the worker to
+    deliver. robust: the change is committed; a failing kick must not turn it into an
+    error page. The clock's `registrations_tick` delivers whatever a kick missed."""
+    transaction.on_commit(_kick_delivery, robust=True)
 
 
 def queue(

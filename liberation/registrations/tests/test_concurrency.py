@@ -5,11 +5,14 @@ way, must oversell (proving the test can see the race); then the service must no
 PostgreSQL: threads, each with its own connection. SQLite: several processes on the
 same database file.
 
-The service takes the seats last, with one conditional UPDATE (services.
-_take_seats_if_open). On PostgreSQL a second pair of tests makes every request meet
-inside its transaction, registration inserted, just before taking the seats: with a
-read-then-write there instead (the control) they oversell; with the conditional
-update they do not.
+The service takes the seats with one conditional UPDATE. On PostgreSQL, without
+companions, that UPDATE and the inserts are one statement (services.
+_create_in_one_statement): the plain race tests run through it. With companions, and
+always on SQLite, the registration is inserted first and the seats taken last
+(services._take_seats_if_open): on PostgreSQL a second pair of tests makes every
+request meet inside that transaction, registration inserted, just before taking the
+seats: with a read-then-write there instead (the control) they oversell; with the
+conditional update they do not.
 """
 
 import multiprocessing
@@ -117,10 +120,21 @@ def test_postgres_control_naive_code_oversells(make_ceremony):
 @pytest.mark.postgres
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_postgres_service_never_oversells(make_ceremony):
+def test_postgres_service_never_oversells(make_ceremony, monkeypatch):
+    from liberation.registrations import services
+
+    one_statement = services._create_in_one_statement
+    calls = []
+
+    def counted(**kwargs):
+        calls.append(1)
+        return one_statement(**kwargs)
+
+    monkeypatch.setattr(services, "_create_in_one_statement", counted)
     ceremony = make_ceremony(capacity=CAPACITY)
     results = _run_threads(locked_register, ceremony.pk)
     ceremony.refresh_from_db()
+    assert len(calls) >= CAPACITY  # the single-statement path took the seats
     assert _confirmed(ceremony.pk) == CAPACITY == ceremony.seats_taken
     assert results.count("confirmed") == CAPACITY
     assert results.count("full") == ATTEMPTS - CAPACITY
@@ -133,6 +147,7 @@ def _meet_before_taking_seats(monkeypatch, take_seats) -> None:
 
     meeting = threading.Barrier(ATTEMPTS, timeout=20)
     conditional = services._take_seats_if_open
+    monkeypatch.setattr(services, "ONE_STATEMENT", False)  # the insert-then-lock path
 
     def meet_then_take(**kwargs) -> bool:
         meeting.wait()
@@ -251,6 +266,7 @@ def test_postgres_same_person_on_both_paths_is_registered_once(make_ceremony, mo
     ceremony = make_ceremony(capacity=1)
     inserted, go = threading.Event(), threading.Event()
     conditional = services._take_seats_if_open
+    monkeypatch.setattr(services, "ONE_STATEMENT", False)  # the insert-then-lock path
 
     def paused(**kwargs) -> bool:
         if threading.current_thread().name == "fast":
@@ -295,3 +311,34 @@ def test_postgres_same_person_on_both_paths_is_registered_once(make_ceremony, mo
     assert Registration.objects.filter(email="same@example.org").count() == 1
     ceremony.refresh_from_db()
     assert ceremony.seats_taken == 1
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_postgres_same_person_many_times_at_once_is_registered_once(make_ceremony):
+    """The single statement takes the seat, then inserts: a second active registration
+    of the same email violates the unique constraint and undoes its own seat."""
+    ceremony = make_ceremony(capacity=CAPACITY)
+
+    def same_person(ceremony_id: int, n: int, barrier) -> str:
+        barrier.wait()
+        try:
+            registration_create(
+                ceremony=RegistrationSettings.objects.get(pk=ceremony_id),
+                request=RegistrationRequest(
+                    email="same@example.org", registrant=Person(given_name="Same", surname="P")
+                ),
+            )
+        except RegistrationError as error:
+            return error.code
+        except Exception as error:  # reported by the assertion below
+            return f"error: {type(error).__name__}: {error}"
+        return "confirmed"
+
+    results = _run_threads(same_person, ceremony.pk)
+    assert sorted(set(results)) == ["already_registered", "confirmed"], results
+    assert results.count("confirmed") == 1
+    ceremony.refresh_from_db()
+    assert ceremony.seats_taken == 1
+    assert Registration.objects.filter(ceremony_id=ceremony.pk).count() == 1

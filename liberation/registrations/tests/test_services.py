@@ -315,15 +315,18 @@ def _statements(captured) -> list[str]:
     return [q["sql"].split()[0].upper() for q in captured]
 
 
-def test_registration_writes_only_and_takes_the_seats_last(make_ceremony):
-    """Reads, the email's rendering and the page lookup happen before the transaction:
+def test_registration_writes_only_and_takes_the_seats_last(make_ceremony, monkeypatch):
+    """Reads, the email's subject and the page lookup happen before the transaction:
     inside it, the registration and its email are inserted, then the seats are taken by
-    one conditional UPDATE (which holds the ceremony row's lock until the commit)."""
+    one conditional UPDATE (which holds the ceremony row's lock until the commit). This
+    is the path with companions on PostgreSQL, and every path on SQLite."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from liberation.registrations import services
     from liberation.registrations.emails import ceremony_page_for
 
+    monkeypatch.setattr(services, "ONE_STATEMENT", False)
     ceremony = make_ceremony(capacity=3)
     probe = Registration(ceremony=ceremony, language="fr")
     page = ceremony_page_for(probe)
@@ -338,6 +341,62 @@ def test_registration_writes_only_and_takes_the_seats_last(make_ceremony):
     assert message.kind == OutboxMessage.Kind.CONFIRMATION
     assert page.title in message.subject and created.token in emails.message_body(message)
     assert seats(ceremony) == 1
+
+
+postgres_only = pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="needs PostgreSQL"
+)
+
+
+@postgres_only
+def test_postgresql_registers_in_one_statement(make_ceremony):
+    """Without companions, PostgreSQL takes the seats and inserts the registration and
+    its email in one statement: the same rows as the ORM would write."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liberation.registrations.emails import ceremony_page_for
+
+    ceremony = make_ceremony(capacity=3)
+    page = ceremony_page_for(Registration(ceremony=ceremony, language="fr"))
+    with CaptureQueriesContext(connection) as captured:
+        created = registration_create(ceremony=ceremony, request=request(1), page=page)
+    statements = [s for s in _statements(captured) if s not in ("SAVEPOINT", "RELEASE")]
+    assert statements == ["WITH"], captured.captured_queries
+    [sql] = [q["sql"] for q in captured if q["sql"].startswith("WITH")]
+    assert sql.startswith('WITH seat AS (UPDATE "events_registrationsettings"')
+    stored = Registration.objects.get()
+    assert stored.pk == created.registration.pk
+    assert (stored.reference, stored.secret) == (
+        created.registration.reference,
+        created.registration.secret,
+    )
+    assert (stored.email, stored.given_name, stored.status, stored.seats, stored.language) == (
+        "person1@example.org",
+        "Jeanne1",
+        S.CONFIRMED,
+        1,
+        "fr",
+    )
+    assert stored.created_at is not None and stored.screening == stored.Screening.NOT_REQUIRED
+    message = OutboxMessage.objects.get()
+    assert message.registration_id == stored.pk and message.to == stored.email
+    assert message.body == "" and page.title in message.subject and message.attempts == 0
+    assert created.token in emails.message_body(message)
+    assert seats(ceremony) == 1
+    # The same person again, seats free: the unique constraint undoes the whole
+    # statement, the seat it took included.
+    with pytest.raises(RegistrationError, match="already_registered"):
+        registration_create(ceremony=ceremony, request=request(1), page=page)
+    assert seats(ceremony) == 1 and Registration.objects.count() == 1
+    # Full: nothing written, the request is decided on a fresh read.
+    for n in (2, 3):
+        registration_create(ceremony=ceremony, request=request(n), page=page)
+    ceremony.seats_taken = 0  # a stale copy: the statement runs and takes nothing
+    with pytest.raises(RegistrationError, match="full"):
+        registration_create(ceremony=ceremony, request=request(4), page=page)
+    assert Registration.objects.count() == 3 == OutboxMessage.objects.count()
+    assert seats(ceremony) == 3
 
 
 def test_a_stale_ceremony_only_chooses_the_path(make_ceremony):
