@@ -2,7 +2,7 @@
 
 Steps, each idempotent so that a second run starts in seconds and changes nothing:
 a `.env` with a generated SECRET_KEY (first run only), migrations, static files,
-the demo content, an admin account; then gunicorn, the django-tasks worker and the
+the demo content, an admin account; then granian, the django-tasks worker and the
 scheduled-publishing clock run side by side until Ctrl-C.
 """
 
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,16 +36,68 @@ def manage(*args: str) -> None:
     subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
+CLOCK_COMMANDS = ("publish_scheduled", "registrations_tick")
+
+
+def clock_tick() -> None:
+    """One minute's scheduled work: Wagtail's scheduled publishing, then the
+    registrations' (expired offers, reminders, erasure of personal data, the email
+    outbox). One after the other, in this process: a subprocess per command set Django
+    up each time (1.3 s of CPU each, every minute, on the server's cores). A failing
+    command is reported and does not stop the next one, nor the clock."""
+    from django.core.management import call_command
+    from django.db import close_old_connections
+
+    for command in CLOCK_COMMANDS:
+        try:
+            call_command(command)
+        except Exception:  # noqa: BLE001 (reported; the next minute tries again)
+            traceback.print_exc()
+        finally:
+            close_old_connections()
+
+
 def publish_clock(stop: threading.Event) -> None:
-    """Every minute: Wagtail's scheduled publishing (`publish_scheduled`), then the
-    registrations' scheduled work (`registrations_tick`: expired offers, reminders,
-    erasure of personal data, the email outbox). One after the other, so a slow run
-    delays the next instead of overlapping it."""
+    """Every minute, `clock_tick`; a slow run delays the next instead of overlapping it."""
+    import django
+
+    django.setup()
     while not stop.wait(60):
-        for command in ("publish_scheduled", "registrations_tick"):
-            if stop.is_set():
-                break
-            subprocess.run([PY, str(ROOT / "manage.py"), command], cwd=ROOT, check=False)
+        clock_tick()
+
+
+def web_server_command(host: str, port: str, workers: str) -> list[str]:
+    """granian (WSGI), one worker process per core, two Python threads each.
+
+    Measured against gunicorn sync workers on these machines (docs/benchmarks.md,
+    "Server"): the same CPU for an uncached page, less per cached page and per small
+    POST (its HTTP layer is Rust, and it keeps connections alive). Two threads, not
+    one: granian accepts connections whatever its Python thread is doing, so with one
+    thread two keep-alive clients could queue on one worker while the other idled;
+    not more: threads fight over the GIL (MEASURED.md)."""
+    command = [
+        PY,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "liberation.wsgi:application",
+        "--host",
+        host,
+        "--port",
+        port,
+        "--workers",
+        workers,
+        "--blocking-threads",
+        "2",
+        "--no-ws",
+        "--respawn-failed-workers",
+        "--log-level",
+        "warning",
+    ]
+    if os.environ.get("ACCESS_LOG"):
+        command.append("--access-log")
+    return command
 
 
 def main() -> int:
@@ -57,21 +110,7 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     workers = os.environ.get("WEB_CONCURRENCY", "2")
     children = [
-        subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "gunicorn",
-                "liberation.wsgi",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                workers,
-                "--access-logfile",
-                "-" if os.environ.get("ACCESS_LOG") else "/dev/null",
-            ],
-            cwd=ROOT,
-        ),
+        subprocess.Popen(web_server_command(host, port, workers), cwd=ROOT),
         subprocess.Popen([PY, str(ROOT / "manage.py"), "db_worker"], cwd=ROOT),
     ]
     stop = threading.Event()

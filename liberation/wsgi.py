@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn (see `liberation/core/management/commands/serve.py`)."""
+"""WSGI entry point for the web server (granian, started by `liberation/run.py`)."""
 
 import os
 
