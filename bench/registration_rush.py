@@ -67,7 +67,7 @@ def form_fields(page: str) -> tuple[str, str]:
     token = CSRF_INPUT.search(page)
     action = FORM_ACTION.search(page)
     return (
-        (token.group(1) or token.group(2) or "") if token else "",
+        html.unescape(token.group(1) or token.group(2) or "") if token else "",
         html.unescape(action.group(1)) if action else "",
     )
 
