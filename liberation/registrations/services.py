@@ -30,7 +30,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from liberation.events.models import RegistrationSettings
 
 from . import emails
-from .models import Companion, DrawLog, Registration
+from .models import Companion, DrawLog, OutboxMessage, Registration
 
 Status = Registration.Status
 
@@ -133,7 +133,7 @@ def registration_create(
     (`_take_seats_if_open`), which locks the ceremony row (PostgreSQL) for one statement
     and the commit, and never takes more than the capacity. On PostgreSQL without
     companions, that update and the two inserts are one statement
-    (`_create_in_one_statement`: one round trip instead of six). When it matches no row the
+    (`_create_in_one_statement`: one round trip, no BEGIN and COMMIT). When it matches no row the
     transaction rolls back and the request is decided on a fresh read (not open, full),
     or by the locked path (waiting list, or seats freed meanwhile).
 
@@ -316,7 +316,7 @@ def _create_in_one_statement(
     *,
     ceremony: RegistrationSettings,
     registration: Registration,
-    message,
+    message: OutboxMessage,
     token: str,
     now: datetime,
 ) -> Created | None:
