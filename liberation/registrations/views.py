@@ -162,20 +162,36 @@ def registration_page(ceremony_id: int, language: str) -> CeremonyPage | None:
 
 
 def personal_data_url(request: HttpRequest | None) -> str:
-    """The personal-data notice in the request's language: cached a few seconds per site
+    """The personal-data notice in the request's language: cached a few seconds per host
     and language (three queries and the page tree otherwise, on every form shown)."""
     from liberation.core.models import FooterSettings
 
-    site = Site.find_for_request(request) if request is not None else None
-    if site is None:
+    if request is None:
         return ""
-    key = f"registrations:personal_data_url:{site.pk}:{language_of(request)}"
+    key = f"registrations:personal_data_url:{request.get_host()}:{language_of(request)}"
     url = cache.get(key)
     if url is None:
-        page = FooterSettings.for_site(site).personal_data_page
+        site = site_for(request)
+        page = FooterSettings.for_site(site).personal_data_page if site else None
         url = (page.localized.get_url(request=request) or "") if page else ""
         cache.set(key, url, SHARED_CACHE_SECONDS)
     return url
+
+
+def site_for(request: HttpRequest) -> Site | None:
+    """Wagtail's site for this request's host, kept a few seconds per host.
+
+    `Site.find_for_request` queries the database once per request (then keeps the
+    answer on the request, where `{% pageurl %}` finds it): every page rendered here
+    that is not served from the cache, refusals included, paid that query."""
+    if not hasattr(request, "_wagtail_site"):
+        key = f"registrations:site:{request.get_host()}"
+        site = cache.get(key)
+        if site is None:
+            site = Site.find_for_request(request)
+            cache.set(key, site, SHARED_CACHE_SECONDS)
+        request._wagtail_site = site
+    return request._wagtail_site
 
 
 def _when(value: datetime) -> dict:
@@ -312,6 +328,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     state = page.registration_state()
 
     def answer(status: int, **kwargs) -> HttpResponse:
+        site_for(request)
         context = panel_context(request, page, fresh=True, **kwargs)
         return render(request, "registrations/register.html", context, status=status)
 

@@ -298,6 +298,22 @@ def test_full_offers_the_waiting_list_on_the_same_form(client, make_ceremony, en
     assert Registration.objects.count() == 1
 
 
+def test_refusals_do_not_look_the_site_up_each_time(client, make_ceremony, english):
+    """A sell-out answers many 409s: the site (for links) is found once per host and
+    kept a few seconds, not queried by every refusal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ceremony = make_ceremony(capacity=1)
+    service_register(ceremony, 1)
+    assert client.post(url(ceremony), form(2)).status_code == 409
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url(ceremony), form(3))
+    assert response.status_code == 409
+    assert "Retour à la page de la cérémonie" in text(response)
+    assert not [q for q in captured if '"wagtailcore_site"' in q["sql"]], captured.captured_queries
+
+
 def test_second_registration_by_the_same_person(client, make_ceremony, english):
     ceremony = make_ceremony()
     english(ceremony)
