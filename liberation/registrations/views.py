@@ -369,9 +369,9 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
         )
     except RegistrationError as error:
         if error.code == "full":
-            # Offer the waiting list on the same form, still filled in.
-            form = bound(request.POST, offer_waitlist=True)
-            form.is_valid()
+            # Offer the waiting list on the same form, still filled in (the field is
+            # always there; this only shows it).
+            form.offer_waitlist = True
         status = REFUSAL_STATUS.get(error.code, 409)
         return answer(status, form=form, refusal=refusal_message(error.code, ceremony))
     registration = created.registration
