@@ -91,6 +91,17 @@ def identity_key(person: Person) -> str | None:
     return f"{_fold(person.surname)}|{_fold(person.given_name)}|{person.birth_date.isoformat()}"
 
 
+# The identity fields the registration form asks: a request validated under other
+# values is refused ("form_changed") rather than written without what is now asked.
+# (A change of screening or mode needs nothing more from the person: the fresh row's
+# values are applied.)
+FORM_SETTINGS = ("ask_birth_date", "ask_birth_place", "ask_nationality")
+
+
+def _form_settings(ceremony: RegistrationSettings) -> tuple:
+    return tuple(getattr(ceremony, name) for name in FORM_SETTINGS)
+
+
 def _locked(ceremony_id: int) -> RegistrationSettings:
     """The ceremony row, locked until the end of the current transaction."""
     return RegistrationSettings.objects.select_for_update().get(pk=ceremony_id)
@@ -138,7 +149,8 @@ def registration_create(
     or by the locked path (waiting list, or seats freed meanwhile).
 
     Raises RegistrationError with code: not_open, closed, too_many_companions, full,
-    already_registered.
+    already_registered, form_changed (the identity fields asked changed since the
+    request was validated against `ceremony`).
     """
     now = now or timezone.now()
     if len(request.companions) > ceremony.max_companions:
@@ -151,10 +163,13 @@ def registration_create(
         created = _create_fast(ceremony=ceremony, request=request, page=page, now=now)
         if created is not None:
             return created
+    asked = _form_settings(ceremony)  # what the request was validated against
     ceremony = RegistrationSettings.objects.get(pk=ceremony.pk)
     state = ceremony.state(now)
     if state != "open":
         raise RegistrationError(state)
+    if _form_settings(ceremony) != asked:
+        raise RegistrationError("form_changed")
     if (
         ceremony.mode != RegistrationSettings.Mode.DRAW
         and ceremony.seats_taken + seats > ceremony.capacity
@@ -234,7 +249,8 @@ def _take_seats_if_open(
             f"UPDATE {connection.ops.quote_name(table)}"
             " SET seats_taken = seats_taken + %s"
             " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
-            " AND screening_required = %s AND max_companions >= %s"
+            " AND screening_required = %s AND ask_birth_date = %s AND ask_birth_place = %s"
+            " AND ask_nationality = %s AND max_companions >= %s"
             " AND seats_taken + %s <= capacity",
             [
                 seats,
@@ -243,6 +259,7 @@ def _take_seats_if_open(
                 connection.ops.adapt_datetimefield_value(now),
                 ceremony.mode,
                 ceremony.screening_required,
+                *_form_settings(ceremony),
                 companions,
                 seats,
             ],
@@ -340,7 +357,8 @@ def _create_in_one_statement(
         f"WITH seat AS (UPDATE {q(RegistrationSettings._meta.db_table)}"
         " SET seats_taken = seats_taken + %s"
         " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
-        " AND screening_required = %s AND max_companions >= %s"
+        " AND screening_required = %s AND ask_birth_date = %s AND ask_birth_place = %s"
+        " AND ask_nationality = %s AND max_companions >= %s"
         " AND seats_taken + %s <= capacity RETURNING id),"
         f" reg AS (INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
         f" SELECT {reg_placeholders} FROM seat RETURNING id)"
@@ -355,6 +373,7 @@ def _create_in_one_statement(
         now,
         ceremony.mode,
         ceremony.screening_required,
+        *_form_settings(ceremony),
         0,
         seats,
         *_insert_values(db, reg_fields, registration),
@@ -381,11 +400,14 @@ def _create_locked(
 ) -> Created:
     """The waiting list (and a race on the last seats): decided under the row lock."""
     seats = 1 + len(request.companions)
+    asked = _form_settings(ceremony)
     with transaction.atomic():
         ceremony = _locked(ceremony.pk)
         state = ceremony.state(now)
         if state != "open":
             raise RegistrationError(state)
+        if _form_settings(ceremony) != asked:
+            raise RegistrationError("form_changed")
         if len(request.companions) > ceremony.max_companions:
             raise RegistrationError("too_many_companions")
         if _already_registered(ceremony, request):

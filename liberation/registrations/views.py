@@ -55,6 +55,10 @@ SHARED_CACHE_SECONDS = 30
 # The form page, the same for every anonymous visitor but for its CSRF token: rendered
 # at most this often per process, ceremony and language (never across a state change).
 FORM_PAGE_CACHE_SECONDS = 5
+# A registering POST may validate against a settings row this old: it only chooses the
+# path, and the database re-checks everything the request depends on (services.py:
+# the conditional update, or "form_changed" on the fresh read). Refusals re-read it.
+SETTINGS_POST_SECONDS = 1
 CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
 PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
@@ -122,24 +126,35 @@ def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyP
     return pages.filter(locale__language_code=language).first() or pages.first()
 
 
-def settings_row(ceremony_id: int) -> RegistrationSettings | None:
-    """The registration settings row, read fresh by primary key.
+def settings_row(ceremony_id: int, *, max_age: int = 0) -> RegistrationSettings | None:
+    """The registration settings row by primary key: fresh, or at most `max_age` seconds
+    old (kept in this process's cache).
 
     A raw query (fields still converted by the model): the ORM spends more time
     compiling `filter(pk=…).first()` (0.23 ms on SQLite, 0.36 ms on PostgreSQL) than the
-    database spends answering it, on every registering POST."""
+    database spends answering it."""
+    key = f"registrations:settings:{ceremony_id}"
+    if max_age:
+        row = cache.get(key)
+        if row is not None:
+            return row
     table = connection.ops.quote_name(RegistrationSettings._meta.db_table)
     rows = RegistrationSettings.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [ceremony_id])
-    return next(iter(rows), None)
+    row = next(iter(rows), None)
+    if row is not None:
+        cache.set(key, row, SETTINGS_POST_SECONDS)
+    return row
 
 
-def registration_page(ceremony_id: int, language: str) -> CeremonyPage | None:
+def registration_page(
+    ceremony_id: int, language: str, *, settings_max_age: int = 0
+) -> CeremonyPage | None:
     """The live ceremony page of these registration settings in `language` (else any
-    language version), with its `registration` row read fresh.
+    language version), with its `registration` row (fresh, or at most
+    `settings_max_age` seconds old).
 
     The page itself is kept a few seconds in the cache (its lookup costs more CPU than
-    the rest of a registering POST); the settings row, which holds the seats and the
-    window, is read on every call."""
+    the rest of a registering POST)."""
     key = f"registrations:page:{ceremony_id}:{language}"
     page = cache.get(key)
     if page is None:
@@ -154,7 +169,7 @@ def registration_page(ceremony_id: int, language: str) -> CeremonyPage | None:
         if page is None:
             return None
         cache.set(key, page, FORM_PAGE_CACHE_SECONDS)
-    ceremony = settings_row(ceremony_id)
+    ceremony = settings_row(ceremony_id, max_age=settings_max_age)
     if ceremony is None:
         return None
     page.registration = ceremony  # a copy of its own: the cache hands out new objects
@@ -215,6 +230,10 @@ def refusal_message(code: str, ceremony: RegistrationSettings) -> str:
         "already_registered": _(
             "This person is already registered for this ceremony. To view, change or cancel "
             "the registration, use the private link sent in the confirmation email."
+        ),
+        "form_changed": _(
+            "The registration form has just changed: check your answers, complete the "
+            "fields it now asks for and send it again."
         ),
         "too_many_companions": _("You may register at most %(n)s companion(s).")
         % {"n": ceremony.max_companions},
@@ -321,11 +340,22 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
         html = cache.get(key)
         if html is not None:
             return _with_csrf_token(request, html)
-    page = registration_page(ceremony_id, language_of(request))
+    page = registration_page(
+        ceremony_id,
+        language_of(request),
+        settings_max_age=SETTINGS_POST_SECONDS if request.method == "POST" else 0,
+    )
     if page is None or not page.registration_required:
         raise Http404
-    ceremony = page.registration  # read fresh with the page
+    ceremony = page.registration  # fresh for a GET, at most a second old for a POST
     state = page.registration_state()
+
+    def read_fresh() -> None:
+        nonlocal ceremony, state
+        fresh = settings_row(ceremony_id)
+        if fresh is not None:
+            page.registration = ceremony = fresh
+            state = page.registration_state()
 
     def answer(status: int, **kwargs) -> HttpResponse:
         site_for(request)
@@ -342,6 +372,8 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
         if seconds > 0:
             cache.set(key, html, seconds)
         return _with_csrf_token(request, html)
+    if state != "open":
+        read_fresh()
     if state != "open":
         return answer(409, refusal=refusal_message(state, ceremony))
 
@@ -368,10 +400,15 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
             ceremony=ceremony, request=form.to_request(language=language), page=page
         )
     except RegistrationError as error:
+        read_fresh()  # the page shows the seats and settings as they are now
         if error.code == "full":
             # Offer the waiting list on the same form, still filled in (the field is
             # always there; this only shows it).
             form.offer_waitlist = True
+        elif error.code == "form_changed":
+            # The fields asked changed meanwhile: the form as it is now, still filled in.
+            form = bound(request.POST, offer_waitlist=form.offer_waitlist)
+            form.is_valid()
         status = REFUSAL_STATUS.get(error.code, 409)
         return answer(status, form=form, refusal=refusal_message(error.code, ceremony))
     registration = created.registration

@@ -435,6 +435,37 @@ def test_settings_changed_since_the_read_are_those_applied(make_ceremony):
         registration_create(ceremony=closed, request=request(2))
 
 
+def test_identity_fields_asked_since_the_read_refuse_the_request(make_ceremony):
+    """A request validated without the date of birth is not written once the ceremony
+    asks for it: refused with "form_changed", nothing written, no seat taken (fast path:
+    the conditional update compares the fields asked; then the fresh read)."""
+    ceremony = make_ceremony(capacity=5)
+    stale = RegistrationSettings.objects.get(pk=ceremony.pk)
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(ask_birth_date=True)
+    with pytest.raises(RegistrationError, match="form_changed"):
+        registration_create(ceremony=stale, request=request(1))
+    assert Registration.objects.count() == 0 == OutboxMessage.objects.count()
+    assert seats(ceremony) == 0
+    # Validated against the row as it is now: accepted.
+    fresh = RegistrationSettings.objects.get(pk=ceremony.pk)
+    person = Person(given_name="Jeanne", surname="Martin", birth_date=dt.date(1950, 5, 8))
+    created = registration_create(
+        ceremony=fresh, request=RegistrationRequest(email="j@example.org", registrant=person)
+    )
+    assert created.registration.status == S.CONFIRMED and seats(ceremony) == 1
+
+
+def test_identity_fields_asked_since_the_read_refuse_the_waiting_list(make_ceremony):
+    """The same on the locked path (a full ceremony, the waiting list asked)."""
+    ceremony = make_ceremony(capacity=1)
+    registration_create(ceremony=ceremony, request=request(1))
+    stale = RegistrationSettings.objects.get(pk=ceremony.pk)
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(ask_nationality=True)
+    with pytest.raises(RegistrationError, match="form_changed"):
+        registration_create(ceremony=stale, request=request(2, join_waitlist=True))
+    assert Registration.objects.count() == 1
+
+
 def test_already_registered_comes_before_full(make_ceremony):
     ceremony = make_ceremony(capacity=1)
     registration_create(ceremony=ceremony, request=request(1))

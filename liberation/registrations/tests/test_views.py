@@ -314,6 +314,46 @@ def test_refusals_do_not_look_the_site_up_each_time(client, make_ceremony, engli
     assert not [q for q in captured if '"wagtailcore_site"' in q["sql"]], captured.captured_queries
 
 
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("fr", "Le formulaire d’inscription vient de changer"),
+        ("en", "The registration form has just changed"),
+    ],
+)
+def test_form_changed_since_the_settings_were_read(client, make_ceremony, english, lang, message):
+    """A POST may validate against settings read up to a second ago (kept per process):
+    when the ceremony now asks for more, the person gets the form as it is now, still
+    filled in, and a 409 that says so; nothing is written."""
+    from liberation.events.models import RegistrationSettings
+
+    ceremony = make_ceremony(capacity=5)
+    english(ceremony)
+    assert client.post(url(ceremony, lang), form(1)).status_code == 303  # row now cached
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(ask_nationality=True)
+    response = client.post(url(ceremony, lang), form(2))
+    assert response.status_code == 409
+    html = text(response)
+    assert message in html and 'id="id_nationality"' in html
+    assert 'value="Jeanne2"' in html  # still filled in
+    assert Registration.objects.count() == 1
+    again = client.post(url(ceremony, lang), form(2, nationality="française"))
+    assert again.status_code == 303
+    assert Registration.objects.get(email="person2@example.org").nationality == "française"
+
+
+def test_a_post_reads_the_settings_again_before_refusing_a_closed_state(client, make_ceremony):
+    """The row kept for POSTs says "closed", but staff reopened registration meanwhile:
+    the refusal is decided on a fresh read, and the person is registered."""
+    from liberation.events.models import RegistrationSettings
+
+    ceremony = make_ceremony(capacity=5)
+    stale = RegistrationSettings.objects.get(pk=ceremony.pk)
+    stale.closes_at = timezone.now() - dt.timedelta(minutes=1)
+    cache.set(f"registrations:settings:{ceremony.pk}", stale, 60)
+    assert client.post(url(ceremony), form(1)).status_code == 303
+
+
 def test_second_registration_by_the_same_person(client, make_ceremony, english):
     ceremony = make_ceremony()
     english(ceremony)
