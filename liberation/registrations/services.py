@@ -285,9 +285,12 @@ def _create_fast(
         )
     try:
         with transaction.atomic():
-            registration.save()
-            _save_companions(registration, request.companions)
-            emails.store(message=message)
+            if connection.vendor == "sqlite" and not request.companions:
+                _insert_both(registration, message)  # the write lock is held from here
+            else:
+                registration.save()
+                _save_companions(registration, request.companions)
+                emails.store(message=message)
             if not _take_seats_if_open(
                 ceremony=ceremony,
                 seats=0 if draw else seats,
@@ -319,8 +322,38 @@ def _insert_columns(model, skip: str, vendor: str) -> tuple[tuple, str, str]:
         f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip
     )
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    if vendor == "postgresql":  # INSERT … SELECT: the values need their column's type
+        placeholders = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    else:  # INSERT … VALUES (SQLite would give a "datetime" cast numeric affinity)
+        placeholders = ", ".join("%s" for f in fields)
     return fields, columns, placeholders
+
+
+def _insert_both(registration: Registration, message: OutboxMessage) -> None:
+    """SQLite, inside the registering transaction: the registration and its email as two
+    prepared INSERTs (the ORM's save() compiles each, inside SQLite's write lock)."""
+    q = connection.ops.quote_name
+    reg_fields, reg_columns, reg_placeholders = _insert_columns(Registration, "", "sqlite")
+    msg_fields, msg_columns, msg_placeholders = _insert_columns(
+        OutboxMessage, "registration_id", "sqlite"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
+            f" VALUES ({reg_placeholders})",
+            _insert_values(connection, reg_fields, registration),
+        )
+        registration.pk = cursor.lastrowid
+        message.registration = registration
+        cursor.execute(
+            f"INSERT INTO {q(OutboxMessage._meta.db_table)}"
+            f" ({q('registration_id')}, {msg_columns}) VALUES (%s, {msg_placeholders})",
+            [registration.pk, *_insert_values(connection, msg_fields, message)],
+        )
+        message.pk = cursor.lastrowid
+    for obj in (registration, message):
+        obj._state.adding, obj._state.db = False, connection.alias
+    emails.delivery_requested()
 
 
 def _insert_values(db, fields, obj) -> list:

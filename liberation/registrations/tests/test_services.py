@@ -337,8 +337,24 @@ def test_registration_writes_only_and_takes_the_seats_last(make_ceremony, monkey
     last = captured.captured_queries[-2]["sql"]  # before RELEASE SAVEPOINT
     assert last.startswith('UPDATE "events_registrationsettings"') and "capacity" in last
     assert created.registration.status == S.CONFIRMED
+    stored = Registration.objects.get()  # SQLite writes it with a prepared INSERT
+    assert stored.pk == created.registration.pk
+    assert (stored.reference, stored.secret, stored.email, stored.given_name) == (
+        created.registration.reference,
+        created.registration.secret,
+        "person1@example.org",
+        "Jeanne1",
+    )
+    assert (stored.status, stored.seats, stored.language, stored.identity_key) == (
+        S.CONFIRMED,
+        1,
+        "fr",
+        None,
+    )
+    assert stored.created_at is not None and stored.updated_at is not None
     message = OutboxMessage.objects.get()
-    assert message.kind == OutboxMessage.Kind.CONFIRMATION
+    assert message.kind == OutboxMessage.Kind.CONFIRMATION and message.registration_id == stored.pk
+    assert message.attempts == 0 and message.sent_at is None and message.created_at is not None
     assert page.title in message.subject and created.token in emails.message_body(message)
     assert seats(ceremony) == 1
 
