@@ -221,6 +221,8 @@ def test_register_in_french_redirects_to_french_management_page(client, make_cer
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert 'data-status="confirmed"' in text(page)
+    # French typography: a no-break space before the colon.
+    assert f"<title>Votre inscription\u00a0: Cérémonie {ceremony.pk}" in text(page)
 
 
 def test_register_on_the_waiting_list_shows_position(client, make_ceremony, english):
