@@ -232,38 +232,48 @@ def _already_registered(ceremony: RegistrationSettings, request: RegistrationReq
     )
 
 
+def _seat_update(
+    *, ceremony: RegistrationSettings, seats: int, companions: int, now: datetime
+) -> tuple[str, list]:
+    """`UPDATE … SET seats_taken = seats_taken + seats WHERE id = … AND seats_taken + seats
+    <= capacity`, and the window, mode, screening, companions and identity fields the
+    request was checked against are still those of the row: SQL and parameters.
+
+    On PostgreSQL the row lock waits for a concurrent holder, then the condition is
+    evaluated again on the committed row: never oversold. With `seats=0` (draw) it
+    checks the same and orders the writer after staff actions. Written in SQL: the ORM
+    spends ~0.6 ms building this statement, and on SQLite that time falls inside the
+    write lock."""
+    sql = (
+        f"UPDATE {connection.ops.quote_name(RegistrationSettings._meta.db_table)}"
+        " SET seats_taken = seats_taken + %s"
+        " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
+        " AND screening_required = %s AND ask_birth_date = %s AND ask_birth_place = %s"
+        " AND ask_nationality = %s AND max_companions >= %s"
+        " AND seats_taken + %s <= capacity"
+    )
+    when = connection.ops.adapt_datetimefield_value(now)
+    params = [
+        seats,
+        ceremony.pk,
+        when,
+        when,
+        ceremony.mode,
+        ceremony.screening_required,
+        *_form_settings(ceremony),
+        companions,
+        seats,
+    ]
+    return sql, params
+
+
 def _take_seats_if_open(
     *, ceremony: RegistrationSettings, seats: int, companions: int, now: datetime
 ) -> bool:
-    """`UPDATE … SET seats_taken = seats_taken + seats WHERE id = … AND seats_taken + seats
-    <= capacity`, and the window, mode and form settings the request was checked against
-    are still those of the row. On PostgreSQL the row lock waits for a concurrent
-    holder, then the condition is evaluated again on the committed row: never oversold.
-    With `seats=0` (draw) it checks the same and orders the writer after staff actions.
-
-    Written in SQL: the ORM spends ~0.6 ms building this statement, and on SQLite that
-    time falls inside the write lock."""
-    table = RegistrationSettings._meta.db_table
+    """The conditional seat update (`_seat_update`), inside the caller's transaction."""
+    sql, params = _seat_update(ceremony=ceremony, seats=seats, companions=companions, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {connection.ops.quote_name(table)}"
-            " SET seats_taken = seats_taken + %s"
-            " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
-            " AND screening_required = %s AND ask_birth_date = %s AND ask_birth_place = %s"
-            " AND ask_nationality = %s AND max_companions >= %s"
-            " AND seats_taken + %s <= capacity",
-            [
-                seats,
-                ceremony.pk,
-                connection.ops.adapt_datetimefield_value(now),
-                connection.ops.adapt_datetimefield_value(now),
-                ceremony.mode,
-                ceremony.screening_required,
-                *_form_settings(ceremony),
-                companions,
-                seats,
-            ],
-        )
+        cursor.execute(sql, params)
         return cursor.rowcount == 1
 
 
@@ -341,24 +351,31 @@ def _insert_both(registration: Registration, message: OutboxMessage) -> None:
         cursor.execute(
             f"INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
             f" VALUES ({reg_placeholders})",
-            _insert_values(connection, reg_fields, registration),
+            _insert_values(reg_fields, registration),
         )
         registration.pk = cursor.lastrowid
         message.registration = registration
         cursor.execute(
             f"INSERT INTO {q(OutboxMessage._meta.db_table)}"
             f" ({q('registration_id')}, {msg_columns}) VALUES (%s, {msg_placeholders})",
-            [registration.pk, *_insert_values(connection, msg_fields, message)],
+            [registration.pk, *_insert_values(msg_fields, message)],
         )
         message.pk = cursor.lastrowid
+    _mark_saved(registration, message)
+
+
+def _mark_saved(registration: Registration, message: OutboxMessage) -> None:
+    """After the hand-written inserts: the instances as save() leaves them, and the
+    worker asked to deliver once the transaction commits (as emails.store does)."""
     for obj in (registration, message):
         obj._state.adding, obj._state.db = False, connection.alias
     emails.delivery_requested()
 
 
-def _insert_values(db, fields, obj) -> list:
+def _insert_values(fields, obj) -> list:
     """The values of a new row as the ORM's INSERT writes them (`pre_save` fills the
     auto_now fields)."""
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it resolves every attribute access
     return [f.get_db_prep_save(f.pre_save(obj, add=True), db) for f in fields]
 
 
@@ -379,38 +396,26 @@ def _create_in_one_statement(
     then PostgreSQL evaluates its condition again on the committed row: never oversold.
     A second active registration of the same person violates a unique constraint and
     the whole statement is undone, seats included."""
-    db = connections[DEFAULT_DB_ALIAS]  # the proxy resolves every attribute access
+    db = connections[DEFAULT_DB_ALIAS]
     q = db.ops.quote_name
     message.registration = registration
     reg_fields, reg_columns, reg_placeholders = _insert_columns(Registration, "", db.vendor)
     msg_fields, msg_columns, msg_placeholders = _insert_columns(
         type(message), "registration_id", db.vendor
     )
+    seats = 0 if ceremony.mode == RegistrationSettings.Mode.DRAW else registration.seats
+    seat_sql, seat_params = _seat_update(ceremony=ceremony, seats=seats, companions=0, now=now)
     sql = (
-        f"WITH seat AS (UPDATE {q(RegistrationSettings._meta.db_table)}"
-        " SET seats_taken = seats_taken + %s"
-        " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
-        " AND screening_required = %s AND ask_birth_date = %s AND ask_birth_place = %s"
-        " AND ask_nationality = %s AND max_companions >= %s"
-        " AND seats_taken + %s <= capacity RETURNING id),"
+        f"WITH seat AS ({seat_sql} RETURNING id),"
         f" reg AS (INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
         f" SELECT {reg_placeholders} FROM seat RETURNING id)"
         f" INSERT INTO {q(message._meta.db_table)} ({q('registration_id')}, {msg_columns})"
         f" SELECT reg.id, {msg_placeholders} FROM reg RETURNING {q('registration_id')}, id"
     )
-    seats = 0 if ceremony.mode == RegistrationSettings.Mode.DRAW else registration.seats
     params = [
-        seats,
-        ceremony.pk,
-        now,
-        now,
-        ceremony.mode,
-        ceremony.screening_required,
-        *_form_settings(ceremony),
-        0,
-        seats,
-        *_insert_values(db, reg_fields, registration),
-        *_insert_values(db, msg_fields, message),
+        *seat_params,
+        *_insert_values(reg_fields, registration),
+        *_insert_values(msg_fields, message),
     ]
     savepoint = transaction.atomic() if db.in_atomic_block else contextlib.nullcontext()
     try:
@@ -422,9 +427,7 @@ def _create_in_one_statement(
     if row is None:
         return None
     registration.pk, message.pk = row
-    registration._state.adding = message._state.adding = False
-    registration._state.db = message._state.db = db.alias
-    emails.delivery_requested()
+    _mark_saved(registration, message)
     return Created(registration=registration, token=token)
 
 
