@@ -153,14 +153,20 @@ def _render_body(*, registration: Registration, kind: str, page=_LOOK_UP, extra:
         return render_to_string(f"registrations/email/{kind}.txt", context)
 
 
-def message_body(message: OutboxMessage) -> str:
-    """The text of a message: stored (a staff message), else rendered now from its
-    registration in the registrant's language (see `compose`)."""
-    if message.body:
-        return message.body
-    registration = (
+def _registration_of(message: OutboxMessage) -> Registration | None:
+    return (
         Registration.objects.select_related("ceremony").filter(pk=message.registration_id).first()
     )
+
+
+def message_body(message: OutboxMessage, *, registration=_LOOK_UP) -> str:
+    """The text of a message: stored (a staff message), else rendered now from its
+    registration (`registration`, read when not given) in the registrant's language
+    (see `compose`)."""
+    if message.body:
+        return message.body
+    if registration is _LOOK_UP:
+        registration = _registration_of(message)
     if registration is None:
         raise PermanentRefusal("nothing to send: the message has no text and no registration")
     return _render_body(registration=registration, kind=message.kind)
@@ -250,15 +256,11 @@ def message_id(message: OutboxMessage) -> str:
 
 
 def _email_for(message: OutboxMessage) -> EmailMessage:
-    body = message_body(message)
-    language = (
-        Registration.objects.filter(pk=message.registration_id)
-        .values_list("language", flat=True)
-        .first()
-    ) or settings.LANGUAGE_CODE
+    registration = _registration_of(message)  # one read: the body and its language
+    language = registration.language if registration else settings.LANGUAGE_CODE
     return EmailMessage(
         subject=message.subject,
-        body=body,
+        body=message_body(message, registration=registration),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
         headers={

@@ -11,6 +11,7 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from liberation.registrations import emails
@@ -174,7 +175,14 @@ def test_body_is_written_by_the_worker_at_delivery(make_ceremony, smtp_server):
     page = CeremonyPage.objects.get(registration=ceremony)
     page.instructions = "Arrivée avancée à 15 h 45."
     page.save_revision().publish()
-    assert outbox_deliver() == 1
+    with CaptureQueriesContext(connection) as captured:
+        assert outbox_deliver() == 1
+    reads = [
+        q
+        for q in captured
+        if q["sql"].startswith("SELECT") and 'FROM "registrations_registration"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads  # the body and its language from one read
     body = body_of(smtp_server.received[0])
     assert f"/fr/r/{created.token}/" in body and "Arrivée avancée à 15 h 45." in body
 
