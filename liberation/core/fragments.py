@@ -65,6 +65,23 @@ def content_version(*, request: HttpRequest | None = None) -> str:
     return token
 
 
+def site_for_request(request: HttpRequest):
+    """Wagtail's site for this request, kept per host and content version (a change of
+    any site replaces the version), and on the request where `{% pageurl %}` and
+    `Site.find_for_request` look first. Wagtail queries for it once per request; views
+    outside Wagtail's page serving (registration pages, refusals) need not."""
+    from wagtail.models import Site
+
+    if not hasattr(request, "_wagtail_site"):
+        key = f"liberation:site:{request.get_host()}:{content_version(request=request)}"
+        site = cache.get(key)
+        if site is None:
+            site = Site.find_for_request(request)
+            cache.set(key, site, timeout())
+        request._wagtail_site = site
+    return request._wagtail_site
+
+
 def content_version_bump() -> str:
     """Give published content a new version: every cached fragment is stale from the
     commit of the current transaction on."""

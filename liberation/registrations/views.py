@@ -27,9 +27,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from wagtail.models import Site
 
+from liberation.core import fragments
 from liberation.core import views as core_views
+from liberation.core.fragments import content_version, site_for_request
 from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
 
@@ -50,8 +51,6 @@ from .services import (
 
 Status = Registration.Status
 SEATS_CACHE_SECONDS = 5
-# Site-wide facts read by every form (the personal-data notice's address).
-SHARED_CACHE_SECONDS = 30
 # The form page, the same for every anonymous visitor but for its CSRF token: rendered
 # at most this often per process, ceremony and language (never across a state change).
 FORM_PAGE_CACHE_SECONDS = 5
@@ -126,15 +125,15 @@ def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyP
     return pages.filter(locale__language_code=language).first() or pages.first()
 
 
-def settings_row(ceremony_id: int, *, max_age: int = 0) -> RegistrationSettings | None:
-    """The registration settings row by primary key: fresh, or at most `max_age` seconds
-    old (kept in this process's cache).
+def settings_row(ceremony_id: int, *, cached: bool = False) -> RegistrationSettings | None:
+    """The registration settings row by primary key: fresh, or (`cached`) as read at most
+    SETTINGS_POST_SECONDS ago by this process.
 
     A raw query (fields still converted by the model): the ORM spends more time
     compiling `filter(pk=…).first()` (0.23 ms on SQLite, 0.36 ms on PostgreSQL) than the
     database spends answering it."""
     key = f"registrations:settings:{ceremony_id}"
-    if max_age:
+    if cached:
         row = cache.get(key)
         if row is not None:
             return row
@@ -147,11 +146,10 @@ def settings_row(ceremony_id: int, *, max_age: int = 0) -> RegistrationSettings 
 
 
 def registration_page(
-    ceremony_id: int, language: str, *, settings_max_age: int = 0
+    ceremony_id: int, language: str, *, cached_settings: bool = False
 ) -> CeremonyPage | None:
     """The live ceremony page of these registration settings in `language` (else any
-    language version), with its `registration` row (fresh, or at most
-    `settings_max_age` seconds old).
+    language version), with its `registration` row (see `settings_row`).
 
     The page itself is kept a few seconds in the cache (its lookup costs more CPU than
     the rest of a registering POST)."""
@@ -169,7 +167,7 @@ def registration_page(
         if page is None:
             return None
         cache.set(key, page, FORM_PAGE_CACHE_SECONDS)
-    ceremony = settings_row(ceremony_id, max_age=settings_max_age)
+    ceremony = settings_row(ceremony_id, cached=cached_settings)
     if ceremony is None:
         return None
     page.registration = ceremony  # a copy of its own: the cache hands out new objects
@@ -177,36 +175,23 @@ def registration_page(
 
 
 def personal_data_url(request: HttpRequest | None) -> str:
-    """The personal-data notice in the request's language: cached a few seconds per host
-    and language (three queries and the page tree otherwise, on every form shown)."""
+    """The personal-data notice in the request's language: cached per host, language and
+    content version (three queries and the page tree otherwise, on every form shown)."""
     from liberation.core.models import FooterSettings
 
     if request is None:
         return ""
-    key = f"registrations:personal_data_url:{request.get_host()}:{language_of(request)}"
+    key = (
+        f"registrations:personal_data_url:{request.get_host()}:{language_of(request)}:"
+        f"{content_version(request=request)}"
+    )
     url = cache.get(key)
     if url is None:
-        site = site_for(request)
+        site = site_for_request(request)
         page = FooterSettings.for_site(site).personal_data_page if site else None
         url = (page.localized.get_url(request=request) or "") if page else ""
-        cache.set(key, url, SHARED_CACHE_SECONDS)
+        cache.set(key, url, fragments.timeout())
     return url
-
-
-def site_for(request: HttpRequest) -> Site | None:
-    """Wagtail's site for this request's host, kept a few seconds per host.
-
-    `Site.find_for_request` queries the database once per request (then keeps the
-    answer on the request, where `{% pageurl %}` finds it): every page rendered here
-    that is not served from the cache, refusals included, paid that query."""
-    if not hasattr(request, "_wagtail_site"):
-        key = f"registrations:site:{request.get_host()}"
-        site = cache.get(key)
-        if site is None:
-            site = Site.find_for_request(request)
-            cache.set(key, site, SHARED_CACHE_SECONDS)
-        request._wagtail_site = site
-    return request._wagtail_site
 
 
 def _when(value: datetime) -> dict:
@@ -343,7 +328,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     page = registration_page(
         ceremony_id,
         language_of(request),
-        settings_max_age=SETTINGS_POST_SECONDS if request.method == "POST" else 0,
+        cached_settings=request.method == "POST",
     )
     if page is None or not page.registration_required:
         raise Http404
@@ -358,7 +343,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
             state = page.registration_state()
 
     def answer(status: int, **kwargs) -> HttpResponse:
-        site_for(request)
+        site_for_request(request)  # found once per host, not queried by every refusal
         context = panel_context(request, page, fresh=True, **kwargs)
         return render(request, "registrations/register.html", context, status=status)
 

@@ -11,6 +11,7 @@ from liberation.core.fragments import (
     content_version,
     content_version_bump,
     fragment_get_or_render,
+    site_for_request,
 )
 from liberation.core.models import ContentVersion, FooterSettings
 
@@ -120,6 +121,20 @@ def test_the_version_is_read_once_per_request(rf, django_assert_num_queries, db)
     with django_assert_num_queries(1):
         content_version(request=request)
         content_version(request=request)
+
+
+def test_the_site_is_found_once_per_host_until_a_site_changes(rf, django_assert_num_queries, db):
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    site_for_request(rf.get("/"))
+    request = rf.get("/")
+    with django_assert_num_queries(1):  # the content version; no site lookup
+        assert site_for_request(request).pk == site.pk
+        assert Site.find_for_request(request).pk == site.pk  # Wagtail finds it too
+    site.site_name = "Libération (renamed)"
+    site.save()  # replaces the content version
+    assert site_for_request(rf.get("/")).site_name == "Libération (renamed)"
 
 
 def test_previews_are_never_cached(db):
