@@ -44,6 +44,7 @@ def refusal_message(reason: str) -> str:
         "superseded": _("Outdated badge: a newer badge was issued (seats or names changed)."),
         "bad_nonce": _("Invalid scan identifier."),
         "nonce_conflict": _("This scan identifier was already used for another badge."),
+        "invalid": _("Unreadable scan: it was not recorded."),
     }
     return messages.get(reason, _("Refused."))
 

@@ -9,11 +9,13 @@ the attendee list (names) is written to the audit log.
 
 import hashlib
 import json
-from datetime import datetime
+import logging
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -34,6 +36,7 @@ from .models import AuditLog
 
 PERMISSION = "registrations.add_checkin"
 LOGIN_URL = "wagtailadmin_login"
+logger = logging.getLogger(__name__)
 MAX_SCANS_PER_REQUEST = 500
 # What the service worker keeps for offline use (besides the app page itself, which
 # the app adds to the cache once it has loaded).
@@ -205,16 +208,35 @@ def _bad_request(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
 
 
+# A gate's clock before this is not a clock: the scan is dated when it is received.
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _parse_time(value) -> datetime | None:
-    if not isinstance(value, str):
+    """The scan's time, or None (dated on receipt) when it is missing, unreadable, or
+    outside what a clock can say (year 1 in UTC+5 is not representable in UTC)."""
+    if not isinstance(value, str) or len(value) > 64:
         return None
     try:
         parsed = parse_datetime(value)
-    except ValueError:
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        if parsed is not None and parsed.astimezone(UTC) < EARLIEST_SCAN:
+            return None
+    except (ValueError, OverflowError):
         return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
     return parsed
+
+
+def _invalid(scan) -> dict:
+    """The answer to an item that is not a scan: refused on its own, the batch goes on."""
+    nonce = scan.get("nonce") if isinstance(scan, dict) else None
+    return {
+        "nonce": nonce if isinstance(nonce, str) and len(nonce) <= 64 else None,
+        "status": "refused",
+        "reason": "invalid",
+        "message": refusal_message("invalid"),
+    }
 
 
 @never_cache
@@ -229,32 +251,38 @@ def checkin_scans(request: HttpRequest, ceremony_id: int) -> JsonResponse:
     ceremony = get_object_or_404(RegistrationSettings, pk=ceremony_id)
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _bad_request(_("The request is not valid JSON."))
     scans = body.get("scans") if isinstance(body, dict) else None
     if not isinstance(scans, list) or not scans:
         return _bad_request(_("The request holds no scan."))
     if len(scans) > MAX_SCANS_PER_REQUEST:
         return _bad_request(_("Too many scans in one request."))
-    # Every scan is checked before any is recorded: a bad batch writes nothing.
-    parsed = []
-    for scan in scans:
-        if not isinstance(scan, dict):
-            return _bad_request(_("A scan is not valid."))
-        token, nonce, gate = scan.get("token"), scan.get("nonce"), scan.get("gate") or ""
-        if not (isinstance(token, str) and isinstance(nonce, str) and isinstance(gate, str)):
-            return _bad_request(_("A scan is not valid."))
-        parsed.append((token, nonce, gate, _parse_time(scan.get("scanned_at"))))
+    # Each item is answered on its own: a malformed one is refused with a reason and the
+    # others are recorded, so one bad scan never makes the device resend its batch forever.
     results = []
-    for token, nonce, gate, scanned_at in parsed:
-        result = checkin_record(
-            ceremony=ceremony,
-            token=token,
-            nonce=nonce,
-            gate=gate,
-            scanned_at=scanned_at,
-            staff=_staff(request),
-        )
+    for scan in scans:
+        token = scan.get("token") if isinstance(scan, dict) else None
+        nonce = scan.get("nonce") if isinstance(scan, dict) else None
+        gate = (scan.get("gate") or "") if isinstance(scan, dict) else None
+        if not (isinstance(token, str) and isinstance(nonce, str) and isinstance(gate, str)):
+            results.append(_invalid(scan))
+            continue
+        try:
+            result = checkin_record(
+                ceremony=ceremony,
+                token=token,
+                nonce=nonce,
+                gate=gate,
+                scanned_at=_parse_time(scan.get("scanned_at")),
+                staff=_staff(request),
+            )
+        except (ValueError, OverflowError, DataError):
+            logger.warning(
+                "check-in: scan %r of ceremony %s refused as invalid", nonce, ceremony.pk
+            )
+            results.append(_invalid(scan))
+            continue
         results.append({"nonce": nonce, **result.as_json()})
     return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
 
