@@ -44,7 +44,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from liberation.events.models import RegistrationSettings
 
 from . import emails
-from .models import AuditLog, CheckIn, DrawLog, OutboxMessage, Registration
+from .models import AuditLog, CheckIn, DrawLog, Registration
 from .screening import MAX_IMPORT_BYTES, csv_cell, screening_export_csv, screening_import_csv
 from .services import RegistrationError, draw_run, registration_cancel
 
@@ -175,7 +175,7 @@ def message_confirmed_send(
     with transaction.atomic():
         sent = 0
         for registration in confirmed_recipients(ceremony=ceremony):
-            emails.queue(registration=registration, kind=OutboxMessage.Kind.MESSAGE, extra=text)
+            emails.queue(registration=registration, kind=emails.Kind.MESSAGE, extra=text)
             sent += 1
         audit_write(
             user=user, action="message_confirmed", ceremony=ceremony, detail=f"{sent}: {text}"
@@ -712,7 +712,7 @@ class RegistrationDetailView(InspectView):
         can_change = self.user_has_permission("change")
         context.update(
             companions=registration.companions.all(),
-            outbox=registration.messages.order_by("created_at", "pk"),
+            outbox=emails.message_history(registration),
             checkin=getattr(registration, "checkin", None),
             can_change=can_change,
             is_active=registration.status in Registration.ACTIVE,

@@ -1,4 +1,5 @@
-"""Registrations to ceremonies, their companions, and the emails waiting to be sent.
+"""Registrations to ceremonies, their companions, draws, badge keys, check-ins and the
+staff audit log (the emails waiting to be sent are in the mail app's outbox).
 
 The rules (capacity, waiting list, draw) live in `services.py`; the constraints here
 are the database's own guarantee that they hold: one active registration per person
@@ -37,7 +38,7 @@ class Registration(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
     # Random per registration; the private management token is an HMAC of the reference
-    # and this secret under SECRET_KEY (see services.management_token). Neither a
+    # and this secret under SECRET_KEY (see tokens.management_token). Neither a
     # database leak nor the reference alone is enough to open a registration, and
     # changing the secret revokes every link sent so far.
     secret = models.CharField(max_length=64, editable=False)
@@ -133,42 +134,6 @@ class DrawLog(models.Model):
 
     def __str__(self) -> str:
         return f"draw {self.ceremony_id} seed={self.seed}"
-
-
-class OutboxMessage(models.Model):
-    """An email written in the same transaction as the change it reports.
-
-    A task claims it (committed) before sending; see emails.py.
-    """
-
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", _("Confirmation")
-        WAITLIST = "waitlist", _("Waiting list")
-        APPLICATION = "application", _("Application received")
-        OFFER = "offer", _("Waiting-list offer")
-        REMINDER = "reminder", _("Reminder")
-        CANCELLATION = "cancellation", _("Cancellation")
-        MESSAGE = "message", _("Message from the organisers")
-
-    registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="messages", null=True
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    to = models.EmailField()
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["sent_at", "next_attempt_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.to}"
 
 
 class SigningKey(models.Model):

@@ -17,9 +17,10 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.mail.services import outbox_erase
 
 from . import emails
-from .models import AuditLog, CheckIn, Companion, OutboxMessage, Registration
+from .models import AuditLog, CheckIn, Companion, Registration
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: can never be delivered
 
@@ -60,14 +61,8 @@ def registrations_erase(*, ceremony: RegistrationSettings, now: datetime) -> int
         live = Registration.objects.filter(ceremony=ceremony, erased_at__isnull=True)
         of_live = {"registration__ceremony": ceremony, "registration__erased_at__isnull": True}
         Companion.objects.filter(**of_live).delete()
-        OutboxMessage.objects.filter(**of_live).update(to="", body="", last_error="")
-        OutboxMessage.objects.filter(**of_live, sent_at__isnull=True).update(
-            # Never delivered now: given up, visibly.
-            claimed_at=None,
-            next_attempt_at=None,
-            attempts=emails.MAX_ATTEMPTS,
-            last_error="Personal data erased before delivery",
-        )
+        # Address, body and errors blanked; an unsent one is never delivered now.
+        outbox_erase(source=emails.SOURCE, object_ids=live.values("pk"))
         count = live.update(
             # Unique per row: the one-registration-per-email constraint still holds.
             email=Concat(
@@ -153,7 +148,7 @@ def registration_data_export(*, registration: Registration) -> dict:
                 "created_at": _iso(m.created_at),
                 "sent_at": _iso(m.sent_at),
             }
-            for m in registration.messages.order_by("created_at", "pk")
+            for m in emails.messages_of(registration)
         ],
         "check_in": (
             {"scanned_at": _iso(checkin.scanned_at), "gate": checkin.gate} if checkin else None

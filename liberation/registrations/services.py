@@ -25,12 +25,15 @@ from django.db import (
 )
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 
 from liberation.events.models import RegistrationSettings
+from liberation.mail.models import OutboxMessage
+from liberation.mail.services import delivery_requested
 
 from . import emails
-from .models import Companion, DrawLog, OutboxMessage, Registration
+from .models import Companion, DrawLog, Registration
+from .tokens import management_token
 
 Status = Registration.Status
 
@@ -65,14 +68,6 @@ class RegistrationRequest:
 class Created:
     registration: Registration
     token: str  # the private management token, for the link shown and emailed
-
-
-def management_token(registration: Registration) -> str:
-    """`REFERENCE-hmac`: unguessable, verifiable, never a primary key."""
-    digest = salted_hmac(
-        "liberation.registrations.manage", f"{registration.reference}:{registration.secret}"
-    ).hexdigest()[:32]
-    return f"{registration.reference}-{digest}"
 
 
 def _new_reference() -> str:
@@ -300,7 +295,7 @@ def _create_fast(
             else:
                 registration.save()
                 _save_companions(registration, request.companions)
-                emails.store(message=message)
+                emails.store(message=message, registration=registration)
             if not _take_seats_if_open(
                 ceremony=ceremony,
                 seats=0 if draw else seats,
@@ -345,7 +340,7 @@ def _insert_both(registration: Registration, message: OutboxMessage) -> None:
     q = connection.ops.quote_name
     reg_fields, reg_columns, reg_placeholders = _insert_columns(Registration, "", "sqlite")
     msg_fields, msg_columns, msg_placeholders = _insert_columns(
-        OutboxMessage, "registration_id", "sqlite"
+        OutboxMessage, "object_id", "sqlite"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -353,11 +348,10 @@ def _insert_both(registration: Registration, message: OutboxMessage) -> None:
             f" VALUES ({reg_placeholders})",
             _insert_values(reg_fields, registration),
         )
-        registration.pk = cursor.lastrowid
-        message.registration = registration
+        registration.pk = message.object_id = cursor.lastrowid
         cursor.execute(
             f"INSERT INTO {q(OutboxMessage._meta.db_table)}"
-            f" ({q('registration_id')}, {msg_columns}) VALUES (%s, {msg_placeholders})",
+            f" ({q('object_id')}, {msg_columns}) VALUES (%s, {msg_placeholders})",
             [registration.pk, *_insert_values(msg_fields, message)],
         )
         message.pk = cursor.lastrowid
@@ -369,7 +363,7 @@ def _mark_saved(registration: Registration, message: OutboxMessage) -> None:
     worker asked to deliver once the transaction commits (as emails.store does)."""
     for obj in (registration, message):
         obj._state.adding, obj._state.db = False, connection.alias
-    emails.delivery_requested()
+    delivery_requested()
 
 
 def _insert_values(fields, obj) -> list:
@@ -398,10 +392,9 @@ def _create_in_one_statement(
     the whole statement is undone, seats included."""
     db = connections[DEFAULT_DB_ALIAS]
     q = db.ops.quote_name
-    message.registration = registration
     reg_fields, reg_columns, reg_placeholders = _insert_columns(Registration, "", db.vendor)
     msg_fields, msg_columns, msg_placeholders = _insert_columns(
-        type(message), "registration_id", db.vendor
+        type(message), "object_id", db.vendor
     )
     seats = 0 if ceremony.mode == RegistrationSettings.Mode.DRAW else registration.seats
     seat_sql, seat_params = _seat_update(ceremony=ceremony, seats=seats, companions=0, now=now)
@@ -409,8 +402,8 @@ def _create_in_one_statement(
         f"WITH seat AS ({seat_sql} RETURNING id),"
         f" reg AS (INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
         f" SELECT {reg_placeholders} FROM seat RETURNING id)"
-        f" INSERT INTO {q(message._meta.db_table)} ({q('registration_id')}, {msg_columns})"
-        f" SELECT reg.id, {msg_placeholders} FROM reg RETURNING {q('registration_id')}, id"
+        f" INSERT INTO {q(message._meta.db_table)} ({q('object_id')}, {msg_columns})"
+        f" SELECT reg.id, {msg_placeholders} FROM reg RETURNING {q('object_id')}, id"
     )
     params = [
         *seat_params,
@@ -427,6 +420,7 @@ def _create_in_one_statement(
     if row is None:
         return None
     registration.pk, message.pk = row
+    message.object_id = registration.pk
     _mark_saved(registration, message)
     return Created(registration=registration, token=token)
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django_tasks import task
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.mail.delivery import outbox_deliver, outbox_report_in_doubt
 
 from . import emails, privacy, services
-from .models import OutboxMessage, Registration
+from .models import Registration
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +47,15 @@ def reminders_send(*, now: datetime) -> int:
             # Serialises two ticks on the same ceremony: the second one waits, then sees
             # the first one's reminders and queues nothing.
             RegistrationSettings.objects.select_for_update().get(pk=ceremony_id)
-            due = (
-                Registration.objects.select_related("ceremony")
-                .filter(
-                    ceremony_id=ceremony_id,
-                    status=Registration.Status.CONFIRMED,
-                    erased_at__isnull=True,
-                    badge_revoked_at__isnull=True,
-                )
-                .exclude(messages__kind=OutboxMessage.Kind.REMINDER)
+            confirmed = Registration.objects.select_related("ceremony").filter(
+                ceremony_id=ceremony_id,
+                status=Registration.Status.CONFIRMED,
+                erased_at__isnull=True,
+                badge_revoked_at__isnull=True,
             )
+            due = emails.without_message(confirmed, kind=emails.Kind.REMINDER)
             for registration in due:
-                emails.queue(registration=registration, kind=OutboxMessage.Kind.REMINDER)
+                emails.queue(registration=registration, kind=emails.Kind.REMINDER)
                 queued += 1
     return queued
 
@@ -66,9 +64,9 @@ STEPS = (
     ("offers_expired", lambda now: services.offers_expire(now=now)),
     ("reminders_queued", lambda now: reminders_send(now=now)),
     ("registrations_erased", lambda now: privacy.erase_expired_personal_data(now=now)),
-    ("emails_in_doubt", lambda now: emails.outbox_report_in_doubt(now=now)),
+    ("emails_in_doubt", lambda now: outbox_report_in_doubt(now=now)),
     # Last, so that the offers and reminders just queued go out in this same run.
-    ("emails_sent", lambda now: emails.outbox_deliver()),
+    ("emails_sent", lambda now: outbox_deliver()),
 )
 
 

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "liberation.core",
     "liberation.content",
     "liberation.events",
+    "liberation.mail",
     "liberation.registrations",
     "liberation.semantic",
     "liberation.discovery",

@@ -11,8 +11,9 @@ from django.core import mail, serializers
 from django.utils import timezone
 
 from liberation.events.models import CeremonyPage
-from liberation.registrations.emails import outbox_deliver
-from liberation.registrations.models import CheckIn, Companion, OutboxMessage, Registration
+from liberation.mail.delivery import outbox_deliver
+from liberation.mail.models import OutboxMessage
+from liberation.registrations.models import CheckIn, Companion, Registration
 from liberation.registrations.privacy import (
     ceremony_ends_at,
     erase_expired_personal_data,
@@ -87,8 +88,9 @@ def counts(ceremony) -> Counter:
 
 def dump_registrations_app() -> str:
     rows = []
-    for model in apps.get_app_config("registrations").get_models():
-        rows.extend(model.objects.all())
+    for app in ("registrations", "mail"):  # the outbox holds our emails
+        for model in apps.get_app_config(app).get_models():
+            rows.extend(model.objects.all())
     return serializers.serialize("json", rows)
 
 

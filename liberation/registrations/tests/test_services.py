@@ -7,8 +7,11 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from liberation.events.models import RegistrationSettings
+from liberation.mail.delivery import message_body
+from liberation.mail.models import OutboxMessage
 from liberation.registrations import emails
-from liberation.registrations.models import DrawLog, OutboxMessage, Registration
+from liberation.registrations.emails import Kind
+from liberation.registrations.models import DrawLog, Registration
 from liberation.registrations.services import (
     Person,
     RegistrationError,
@@ -138,11 +141,11 @@ def test_outside_the_window(make_ceremony, opens, closes, code):
 def test_confirmation_email_is_in_the_outbox_in_the_registrants_language(make_ceremony):
     ceremony = make_ceremony()
     created = registration_create(ceremony=ceremony, request=request(1, language="en"))
-    message = OutboxMessage.objects.get(registration=created.registration)
-    assert message.kind == OutboxMessage.Kind.CONFIRMATION
+    message = emails.messages_of(created.registration).get()
+    assert message.kind == Kind.CONFIRMATION
     assert message.to == "person1@example.org"
     assert message.body == ""  # written by the worker at delivery, from the registration
-    body = emails.message_body(message)
+    body = message_body(message)
     assert f"/en/r/{created.token}/" in body
     assert "Arrivée à 16 h 30" in body
 
@@ -168,7 +171,7 @@ def test_waiting_list_gets_the_freed_seats_in_order(make_ceremony):
     w2.registration.refresh_from_db()
     assert w1.registration.status == S.OFFERED and w2.registration.status == S.OFFERED
     assert seats(ceremony) == 2
-    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.OFFER).count() == 2
+    assert OutboxMessage.objects.filter(kind=Kind.OFFER).count() == 2
     offer_accept(registration=w1.registration)
     w1.registration.refresh_from_db()
     assert w1.registration.status == S.CONFIRMED
@@ -285,8 +288,8 @@ def test_screening_refusal_frees_the_seats(make_ceremony):
     waiting.registration.refresh_from_db()
     assert first.registration.status == S.REFUSED
     assert waiting.registration.status == S.OFFERED
-    refusal = OutboxMessage.objects.filter(registration=first.registration).last()
-    assert refusal.kind == OutboxMessage.Kind.CANCELLATION
+    refusal = emails.messages_of(first.registration).last()
+    assert refusal.kind == Kind.CANCELLATION
     screening_decide(registration=waiting.registration, approved=True)
     waiting.registration.refresh_from_db()
     assert waiting.registration.screening == Registration.Screening.APPROVED
@@ -353,9 +356,9 @@ def test_registration_writes_only_and_takes_the_seats_last(make_ceremony, monkey
     )
     assert stored.created_at is not None and stored.updated_at is not None
     message = OutboxMessage.objects.get()
-    assert message.kind == OutboxMessage.Kind.CONFIRMATION and message.registration_id == stored.pk
+    assert message.kind == Kind.CONFIRMATION and message.object_id == stored.pk
     assert message.attempts == 0 and message.sent_at is None and message.created_at is not None
-    assert page.title in message.subject and created.token in emails.message_body(message)
+    assert page.title in message.subject and created.token in message_body(message)
     assert seats(ceremony) == 1
 
 
@@ -396,9 +399,9 @@ def test_postgresql_registers_in_one_statement(make_ceremony):
     )
     assert stored.created_at is not None and stored.screening == stored.Screening.NOT_REQUIRED
     message = OutboxMessage.objects.get()
-    assert message.registration_id == stored.pk and message.to == stored.email
+    assert message.object_id == stored.pk and message.to == stored.email
     assert message.body == "" and page.title in message.subject and message.attempts == 0
-    assert created.token in emails.message_body(message)
+    assert created.token in message_body(message)
     assert seats(ceremony) == 1
     # The same person again, seats free: the unique constraint undoes the whole
     # statement, the seat it took included.

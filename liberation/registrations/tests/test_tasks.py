@@ -10,8 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from liberation.events.models import CeremonyPage
+from liberation.mail.delivery import message_body
+from liberation.mail.models import OutboxMessage
 from liberation.registrations import emails, tasks
-from liberation.registrations.models import OutboxMessage, Registration
+from liberation.registrations.models import Registration
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -20,7 +22,7 @@ from liberation.registrations.services import (
 )
 from liberation.registrations.tasks import registrations_tick, reminders_send
 
-REMINDER = OutboxMessage.Kind.REMINDER
+REMINDER = emails.Kind.REMINDER
 
 
 def register(ceremony, n: int, **kwargs) -> Registration:
@@ -52,10 +54,10 @@ def test_one_reminder_per_confirmed_registration_once_only(make_ceremony):
     assert reminders_send(now=now) == 0
     assert reminders_send(now=now + dt.timedelta(hours=5)) == 0
     reminders = OutboxMessage.objects.filter(kind=REMINDER)
-    assert sorted(m.registration_id for m in reminders) == sorted(r.pk for r in confirmed)
-    english = reminders.get(registration=confirmed[1])
+    assert sorted(m.object_id for m in reminders) == sorted(r.pk for r in confirmed)
+    english = reminders.get(object_id=confirmed[1].pk)
     assert english.subject == f"Reminder: Cérémonie {ceremony.pk}"  # no English page
-    body = emails.message_body(english)
+    body = message_body(english)
     assert "/en/r/" in body and "Arrivée à 16 h 30" in body
 
 

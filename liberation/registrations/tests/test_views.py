@@ -13,8 +13,10 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
+from liberation.mail.models import OutboxMessage
 from liberation.registrations import ratelimit
-from liberation.registrations.models import OutboxMessage, Registration
+from liberation.registrations.emails import Kind
+from liberation.registrations.models import Registration
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -192,7 +194,7 @@ def test_register_confirmed_in_english_then_management_page(client, make_ceremon
     assert registration.status == S.CONFIRMED and registration.seats == 2
     assert registration.language == "en"
     assert [c.given_name for c in registration.companions.all()] == ["Paul"]
-    assert OutboxMessage.objects.get().kind == OutboxMessage.Kind.CONFIRMATION
+    assert OutboxMessage.objects.get().kind == Kind.CONFIRMATION
     assert_private(response)
 
     page = client.get(response["Location"])
@@ -248,7 +250,7 @@ def test_draw_application(client, make_ceremony, english):
     html = text(response)
     assert "Your application has been received." in html
     assert "The seats are drawn among the applications after registration closes" in html
-    assert OutboxMessage.objects.get().kind == OutboxMessage.Kind.APPLICATION
+    assert OutboxMessage.objects.get().kind == Kind.APPLICATION
 
 
 def test_get_on_the_form_url_renders_the_form(client, make_ceremony, english):
@@ -786,4 +788,4 @@ def test_registering_post_only_writes(client, make_ceremony, django_assert_max_n
     with django_assert_max_num_queries(6):
         response = client.post(url(ceremony), form())
     assert response.status_code == 303
-    assert OutboxMessage.objects.get().kind == OutboxMessage.Kind.CONFIRMATION
+    assert OutboxMessage.objects.get().kind == Kind.CONFIRMATION

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from liberation.core.services import site_ensure_structure
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.mail.services import outbox_delete
+from liberation.registrations.emails import SOURCE
 from liberation.registrations.models import Registration
 
 NAME = "bench-registration-rush"
@@ -41,7 +43,9 @@ class Command(BaseCommand):
                 "closes_at": now + dt.timedelta(days=7),
             },
         )
-        Registration.objects.filter(ceremony=settings).delete()
+        registrations = Registration.objects.filter(ceremony=settings)
+        outbox_delete(source=SOURCE, object_ids=registrations.values("pk"))
+        registrations.delete()
         RegistrationSettings.objects.filter(pk=settings.pk).update(
             capacity=capacity,
             opens_at=now - dt.timedelta(minutes=1),

@@ -6,7 +6,7 @@ from cron, even while another run is in progress. See liberation/registrations/t
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liberation.registrations.emails import outbox_failed, outbox_in_doubt
+from liberation.mail.selectors import outbox_failed, outbox_in_doubt
 from liberation.registrations.tasks import registrations_tick
 
 
