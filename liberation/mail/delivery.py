@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
@@ -54,6 +55,9 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+# While messages wait out a backoff, how often a run may check that the server is back.
+PROBE_EVERY = timedelta(minutes=1)
+PROBE_KEY = "liberation:mail:probe"
 
 
 class Outcome(Enum):
@@ -201,6 +205,18 @@ class _Transport:
             self.close()
             raise
 
+    def probe(self) -> bool:
+        """Does the server answer (connect, EHLO, NOOP)? Sends no message."""
+        if not isinstance(self.backend, SmtpBackend):
+            return True
+        try:
+            self.backend.open()
+            code, _text = self.backend.connection.noop()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            return False
+        return code == 250
+
     def close(self) -> None:
         try:
             self.backend.close()
@@ -260,22 +276,61 @@ def deliver_one(message: OutboxMessage, *, transport: _Transport | None = None) 
     return Outcome.SENT
 
 
+def _waiting(now: datetime):
+    """Unsent messages waiting out a backoff (not given up, not claimed)."""
+    return OutboxMessage.objects.filter(
+        sent_at__isnull=True,
+        claimed_at__isnull=True,
+        attempts__lt=MAX_ATTEMPTS,
+        next_attempt_at__gt=now,
+    )
+
+
+def outbox_release_waiting(*, now: datetime | None = None) -> int:
+    """The server answers again: the messages waiting out a backoff are due at once, so
+    that the backlog goes out oldest first (`_claim` takes the lowest id) instead of each
+    after its own delay (up to an hour, newest first in effect)."""
+    released = _waiting(now or timezone.now()).update(next_attempt_at=None)
+    if released:
+        logger.info("mail server answers again: %s waiting emails due now, oldest first", released)
+    return released
+
+
+def _probe_due(now: datetime) -> bool:
+    """At most one probe of the server per PROBE_EVERY (per cache), by the clock `now`."""
+    last = cache.get(PROBE_KEY)
+    if last is not None and now - last < PROBE_EVERY:
+        return False
+    cache.set(PROBE_KEY, now, timeout=int(PROBE_EVERY.total_seconds()) * 10)
+    return True
+
+
 def outbox_deliver(*, now: datetime | None = None, limit: int = 200) -> int:
     """Send the due messages over one connection; returns how many went out.
 
     Stops at the first sign that the server is unreachable: the next run (a kick or the
-    clock, within a minute) tries again, one connection attempt at a time.
+    clock, within a minute) tries again, one connection attempt at a time. While messages
+    wait out a backoff, each run probes the server (at most once a minute): once it
+    answers, or once any message goes out, the waiting ones are released, oldest first.
     """
+    now = now or timezone.now()
     sent = 0
     transport = _Transport()
     try:
+        released = False
+        if _waiting(now).exists() and _probe_due(now) and transport.probe():
+            outbox_release_waiting(now=now)
+            released = True
         for _i in range(limit):
-            message = _claim(now or timezone.now())
+            message = _claim(now)
             if message is None:
                 break
             outcome = deliver_one(message, transport=transport)
             if outcome is Outcome.SENT:
                 sent += 1
+                if not released:
+                    outbox_release_waiting(now=now)
+                    released = True
             elif outcome in (Outcome.SERVER_DOWN, Outcome.IN_DOUBT):
                 break
     finally:

@@ -253,3 +253,48 @@ def test_recipient_deferred_is_retried(write, smtp_server):
     smtp_server.handler.rcpt_reply = None
     assert outbox_deliver(now=T0 + dt.timedelta(minutes=1)) == 1
     assert len(smtp_server.received) == 1
+
+
+def test_after_an_outage_the_backlog_goes_out_oldest_first_within_a_minute(write, smtp_port):
+    """35 minutes without a server: each message waits out its own backoff (the oldest,
+    tried most, the longest). Once the server answers, the next run sends them all,
+    oldest first, instead of each after its own delay."""
+    for n in (1, 2, 3):
+        write(n)
+    minute = dt.timedelta(minutes=1)
+    for m in range(36):  # the clock's run every minute during the outage
+        outbox_deliver(now=T0 + m * minute)
+        if m == 20:
+            write(4)  # written during the outage: tried less, shorter backoff
+    waiting = list(OutboxMessage.objects.order_by("pk"))
+    assert all(m.attempts >= 5 and m.sent_at is None for m in waiting)
+    # Without the release, the oldest would wait past the 60th minute, after the newest.
+    assert waiting[0].next_attempt_at > T0 + 60 * minute > waiting[3].next_attempt_at
+
+    server = SmtpServer(smtp_port)
+    server.start()
+    try:
+        write(5)  # a new message right after recovery
+        assert outbox_deliver(now=T0 + 37 * minute) == 5
+        to = [message["To"] for message in server.received]
+        assert to == [f"p{n}@example.org" for n in (1, 2, 3, 4, 5)]
+    finally:
+        server.stop()
+
+
+def test_a_waiting_backlog_is_released_by_a_probe_when_nothing_is_due(write, smtp_port):
+    write(1)
+    outbox_deliver(now=T0)  # refused: waits 30 s, then 1 min, 2 min...
+    outbox_deliver(now=T0 + dt.timedelta(seconds=31))
+    message = OutboxMessage.objects.get()
+    assert message.next_attempt_at > T0 + dt.timedelta(seconds=80)
+    server = SmtpServer(smtp_port)
+    server.start()
+    try:
+        # Nothing is due at +80 s; the probe finds the server and the message goes out.
+        assert outbox_deliver(now=T0 + dt.timedelta(seconds=80)) == 1
+        # A minute later, nothing more: sent once.
+        assert outbox_deliver(now=T0 + dt.timedelta(minutes=3)) == 0
+        assert len(server.received) == 1
+    finally:
+        server.stop()
