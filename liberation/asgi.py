@@ -2,6 +2,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from liberation.core.database import use_request_timeouts
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
 
 application = get_asgi_application()
+use_request_timeouts()  # as in wsgi.py: web requests wait for a lock only briefly

@@ -3,7 +3,11 @@
 Steps, each idempotent so that a second run starts in seconds and changes nothing:
 a `.env` with a generated SECRET_KEY (first run only), migrations, static files,
 the demo content, an admin account; then granian, the django-tasks worker and the
-scheduled-publishing clock run side by side until Ctrl-C.
+scheduled-publishing clock run side by side until Ctrl-C (or SIGTERM).
+
+A child process that stops (a crash, a kill, an error it could not survive) is
+started again after a pause that grows while it keeps stopping, at a capped rate, and
+each stop and start is logged: the rest of the site runs on meanwhile (`Child`).
 """
 
 import os
@@ -14,6 +18,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +27,8 @@ PY = sys.executable
 
 
 def ensure_env_file() -> None:
-    if ENV_FILE.exists():
-        return
+    if ENV_FILE.exists() or os.environ.get("SECRET_KEY"):
+        return  # a secret given by the environment needs no file
     ENV_FILE.write_text(
         "# Written by `make run` on its first start; see .env.example for every setting.\n"
         f"SECRET_KEY={secrets.token_urlsafe(50)}\n",
@@ -100,6 +105,76 @@ def web_server_command(host: str, port: str, workers: str) -> list[str]:
     return command
 
 
+# Restarts: a child that stops is started again after RESTART_DELAY seconds, twice as
+# long at each stop in a row up to RESTART_MAX_DELAY; one that ran STABLE_AFTER seconds
+# starts from the first delay again. Whatever the delays, at most RESTART_LIMIT
+# restarts per child in RESTART_WINDOW seconds.
+RESTART_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+STABLE_AFTER = 60.0
+RESTART_LIMIT = 10
+RESTART_WINDOW = 600.0
+
+
+def log(message: str) -> None:
+    print(f"[run {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Child:
+    """One supervised process: started, watched, started again after a pause when it
+    stops (until `main` stops them all)."""
+
+    def __init__(self, name: str, command: list[str]) -> None:
+        self.name = name
+        self.command = command
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.delay = RESTART_DELAY
+        self.restarts: deque[float] = deque()  # when it was restarted, within the window
+
+    def start(self, now: float) -> None:
+        self.process = subprocess.Popen(self.command, cwd=ROOT)
+        self.started_at, self.restart_at = now, None
+        log(f"{self.name} started (pid {self.process.pid}).")
+
+    def watch(self, now: float) -> None:
+        """Notice that the process stopped and choose when to start it again; start it
+        when that time has come."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restarts.append(now)
+                self.start(now)
+            return
+        if self.process is None or self.process.poll() is None:
+            return
+        ran = now - self.started_at
+        if ran >= STABLE_AFTER:
+            self.delay = RESTART_DELAY
+        pause, self.delay = self.delay, min(self.delay * 2, RESTART_MAX_DELAY)
+        while self.restarts and now - self.restarts[0] >= RESTART_WINDOW:
+            self.restarts.popleft()
+        if len(self.restarts) >= RESTART_LIMIT:
+            pause = max(pause, self.restarts[0] + RESTART_WINDOW - now)
+        self.restart_at = now + pause
+        log(
+            f"{self.name} stopped (exit code {self.process.returncode}) after {ran:.0f} s; "
+            f"starting it again in {pause:.0f} s."
+        )
+
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
 def main() -> int:
     ensure_env_file()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
@@ -110,9 +185,11 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     workers = os.environ.get("WEB_CONCURRENCY", "2")
     children = [
-        subprocess.Popen(web_server_command(host, port, workers), cwd=ROOT),
-        subprocess.Popen([PY, str(ROOT / "manage.py"), "db_worker"], cwd=ROOT),
+        Child("web server", web_server_command(host, port, workers)),
+        Child("task worker", [PY, str(ROOT / "manage.py"), "db_worker"]),
     ]
+    for child in children:
+        child.start(time.monotonic())
     stop = threading.Event()
     threading.Thread(target=publish_clock, args=(stop,), daemon=True).start()
     print(f"Libération is running on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops it.")
@@ -120,24 +197,20 @@ def main() -> int:
     def shutdown(*_args) -> None:
         stop.set()
         for child in children:
-            if child.poll() is None:
-                child.terminate()
+            child.terminate()
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     try:
         while not stop.is_set():
-            if any(child.poll() is not None for child in children):
-                print("A process stopped; stopping the others.", file=sys.stderr)
-                break
-            time.sleep(0.5)
+            now = time.monotonic()
+            for child in children:
+                child.watch(now)
+            stop.wait(0.5)
     finally:
         shutdown()
         for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            child.wait()
     return 0
 
 

@@ -1,8 +1,8 @@
 """Views outside Wagtail's page tree: robots.txt and the localized error pages.
 
-The error pages speak the language of the URL prefix (/en/… → English). The 500 page
-is rendered without a request, hence without context processors or database queries:
-whatever broke the page must not break the error page too.
+The error pages speak the language of the URL prefix (/en/… → English). The 500 and
+503 pages are rendered without a request, hence without context processors or database
+queries: whatever broke the page must not break the error page too.
 """
 
 import logging
@@ -60,3 +60,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         logger.exception("The 500 page could not be rendered")
         content = "<h1>Server Error (500)</h1>"
     return HttpResponseServerError(content)
+
+
+def service_unavailable(request: HttpRequest, *, retry_after: int) -> HttpResponse:
+    """503 "try again in a moment", when the database made the request wait too long
+    (core/database.py). Self-contained like the 500 page: the database is busy."""
+    language = error_language(request)
+    with translation.override(language):
+        content = loader.get_template("503.html").render(
+            {"LANGUAGE_CODE": language, "request_path": request.path}
+        )
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response

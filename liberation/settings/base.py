@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database lock timeout answers 503 "try again in a moment" (core/database.py).
+    "liberation.core.database.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,16 +96,47 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 600),
     )
 }
+# How long the database may keep a caller waiting for a lock, in seconds. A web request
+# waits briefly, then answers "try again in a moment" (503) instead of holding one of
+# the server's few threads: liberation/wsgi.py and asgi.py put DATABASE_REQUEST_OPTIONS
+# in place (liberation/core/database.py). The task worker, the clock and management
+# commands keep the longer wait: nobody is looking at a page while they wait.
+DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 20)
+DATABASE_REQUEST_LOCK_TIMEOUT = env_int("DATABASE_REQUEST_LOCK_TIMEOUT", 3)
+# PostgreSQL: the longest statement a web request may run (seconds; 0: no limit).
+DATABASE_REQUEST_STATEMENT_TIMEOUT = env_int("DATABASE_REQUEST_STATEMENT_TIMEOUT", 30)
+
+
+def _wait_options(options: dict, *, lock_timeout: int, statement_timeout: int = 0) -> dict:
+    """`options` with the lock wait (SQLite's busy timeout, PostgreSQL's lock_timeout)
+    and, on PostgreSQL, the statement time limit."""
+    engine = DATABASES["default"]["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        return {**options, "timeout": lock_timeout}
+    if engine == "django.db.backends.postgresql":
+        flags = [options.get("options", ""), f"-c lock_timeout={lock_timeout}s"]
+        if statement_timeout:
+            flags.append(f"-c statement_timeout={statement_timeout}s")
+        return {**options, "options": " ".join(flag for flag in flags if flag)}
+    return options
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock up front,
-    # so two writers queue on busy_timeout instead of failing with "database is locked".
+    # so two writers queue on the busy timeout instead of failing with "database is
+    # locked" at once (the busy timeout is the `timeout` option, set just below).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
-        ),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+DATABASE_REQUEST_OPTIONS = _wait_options(
+    DATABASES["default"].get("OPTIONS", {}),
+    lock_timeout=DATABASE_REQUEST_LOCK_TIMEOUT,
+    statement_timeout=DATABASE_REQUEST_STATEMENT_TIMEOUT,
+)
+DATABASES["default"]["OPTIONS"] = _wait_options(
+    DATABASES["default"].get("OPTIONS", {}), lock_timeout=DATABASE_LOCK_TIMEOUT
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, otherwise memory of the process.
