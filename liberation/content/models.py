@@ -140,6 +140,7 @@ class ContentPage(Page):
     is_creatable = False
     type_label = _("Content")
     show_in_listings = True
+    og_type = "article"  # Open Graph (core.seo)
 
     search_fields = Page.search_fields + [
         index.SearchField("lead"),
@@ -185,6 +186,14 @@ class ContentPage(Page):
             elif block.block_type in {"heading", "quote"}:
                 words += len(str(block.value.get("text", "")).split())
         return max(1, round(words / WORDS_PER_MINUTE))
+
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        """The schema.org objects of the page's <head> (core.seo): an Article, then one
+        VideoObject per video."""
+        from .seo import article_data, videos_data
+
+        article = article_data(self, url=url, image_url=image_url, home_url=home_url)
+        return [article, *videos_data(self, request=request, image_url=image_url)]
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import related_cards
@@ -247,6 +256,12 @@ class VideoPage(ContentPage):
         verbose_name = _("video")
         verbose_name_plural = _("videos")
 
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        """The video is the page: its VideoObject, no Article."""
+        from .seo import videos_data
+
+        return videos_data(self, request=request, image_url=image_url)
+
 
 @functools.cache
 def _tree_walk_needed() -> bool:
@@ -268,6 +283,11 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        from .seo import website_data
+
+        return [website_data(self, url=url)]
 
     def route(self, request, path_components):
         """Find the page below this home in one lookup by its URL path.
