@@ -140,6 +140,8 @@ class ContentPage(Page):
     is_creatable = False
     type_label = _("Content")
     show_in_listings = True
+    # Among the home page's "Latest content" (ceremonies have their own section there).
+    in_latest_content = True
     og_type = "article"  # Open Graph (core.seo)
 
     search_fields = Page.search_fields + [
@@ -314,13 +316,13 @@ class HomePage(Page):
         return RouteResult(page)
 
     def get_context(self, request, *args, **kwargs):
-        from liberation.events.selectors import upcoming_ceremonies
-
+        from .providers import home_context
         from .selectors import latest_content
 
         context = super().get_context(request, *args, **kwargs)
         context["latest"] = latest_content(locale=self.locale, limit=6)
-        context["ceremonies"] = upcoming_ceremonies(locale=self.locale, limit=3)
+        # What other apps show on the home page (events: "ceremonies", the upcoming ones).
+        context.update(home_context(locale=self.locale))
         context["sections"] = SectionIndexPage.objects.child_of(self).live().in_menu()
         return context
 

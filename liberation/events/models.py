@@ -132,6 +132,7 @@ class CeremonyPage(ContentPage):
     )
 
     type_label = _("Ceremony")
+    in_latest_content = False  # the home page shows the upcoming ones apart
     parent_page_types = ["content.SectionIndexPage"]
     subpage_types: list[str] = []
 
