@@ -86,7 +86,7 @@ class ContentKey(models.Model):
     key = models.CharField(max_length=120, unique=True)
     page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="content_key")
     # Fingerprint of the last imported line (prefixed "draft:" when imported as a draft):
-    # re-importing an unchanged line then writes nothing. See content/exchange.py.
+    # re-importing an unchanged line then writes nothing. See liberation/exchange/check.py.
     source_hash = models.CharField(max_length=80, blank=True, editable=False)
 
     def __str__(self) -> str:
