@@ -12,7 +12,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: install, migrate, load the demo content, start server + worker on :8000
+## run: install, migrate, load the demo content (skipped with DEMO_CONTENT=false), start server + worker on :8000
 run: $(INSTALLED)
 	$(PY) -m liberation.run
 

@@ -9,7 +9,7 @@ import pytest
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the site structure once; each test then runs in a rolled-back transaction."""
-    from liberation.core.services import site_ensure_structure
+    from liberation.site.services import site_ensure_structure
 
     with django_db_blocker.unblock():
         site_ensure_structure()
@@ -27,7 +27,7 @@ def _empty_cache():
 @pytest.fixture
 def structure(db):
     """The structure (fast: it exists already, unless a transactional test flushed it)."""
-    from liberation.core.services import site_ensure_structure
+    from liberation.site.services import site_ensure_structure
 
     return site_ensure_structure()
 

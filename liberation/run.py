@@ -1,8 +1,9 @@
 """`make run`: prepare the site, then run the web server and the task worker.
 
 Steps, each idempotent so that a second run starts in seconds and changes nothing:
-a `.env` with a generated SECRET_KEY (first run only), migrations, static files,
-the demo content, an admin account; then granian, the django-tasks worker and the
+a `.env` with a generated SECRET_KEY (first run only), then `manage.py prepare`
+(liberation/site: migrations, static files, the site with the demo content unless
+DEMO_CONTENT=false, an admin account); then granian, the django-tasks worker and the
 scheduled-publishing clock run side by side until Ctrl-C (or SIGTERM).
 
 A child process that stops (a crash, a kill, an error it could not survive) is

@@ -6,8 +6,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from liberation.content.feeds import latest_content_feed
 from liberation.core import views as core_views
-from liberation.core.feeds import latest_content_feed
 from liberation.core.seo import PageSitemap
 
 urlpatterns = [

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 def rendered(django_db_setup, django_db_blocker) -> dict:
     """{(kind, lang): (url, status, html)} for every public page, built and rolled back."""
     from liberation.content.models import SectionIndexPage
-    from liberation.core.services import site_ensure_structure
+    from liberation.site.services import site_ensure_structure
     from tests.e2e.pages import build_public_pages
 
     results = {}

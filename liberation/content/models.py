@@ -86,7 +86,7 @@ class ContentKey(models.Model):
     key = models.CharField(max_length=120, unique=True)
     page = models.OneToOneField(Page, on_delete=models.CASCADE, related_name="content_key")
     # Fingerprint of the last imported line (prefixed "draft:" when imported as a draft):
-    # re-importing an unchanged line then writes nothing. See content/exchange.py.
+    # re-importing an unchanged line then writes nothing. See liberation/exchange/check.py.
     source_hash = models.CharField(max_length=80, blank=True, editable=False)
 
     def __str__(self) -> str:
@@ -140,6 +140,9 @@ class ContentPage(Page):
     is_creatable = False
     type_label = _("Content")
     show_in_listings = True
+    # Among the home page's "Latest content" (ceremonies have their own section there).
+    in_latest_content = True
+    og_type = "article"  # Open Graph (core.seo)
 
     search_fields = Page.search_fields + [
         index.SearchField("lead"),
@@ -185,6 +188,14 @@ class ContentPage(Page):
             elif block.block_type in {"heading", "quote"}:
                 words += len(str(block.value.get("text", "")).split())
         return max(1, round(words / WORDS_PER_MINUTE))
+
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        """The schema.org objects of the page's <head> (core.seo): an Article, then one
+        VideoObject per video."""
+        from .seo import article_data, videos_data
+
+        article = article_data(self, url=url, image_url=image_url, home_url=home_url)
+        return [article, *videos_data(self, request=request, image_url=image_url)]
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import related_cards
@@ -247,6 +258,12 @@ class VideoPage(ContentPage):
         verbose_name = _("video")
         verbose_name_plural = _("videos")
 
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        """The video is the page: its VideoObject, no Article."""
+        from .seo import videos_data
+
+        return videos_data(self, request=request, image_url=image_url)
+
 
 @functools.cache
 def _tree_walk_needed() -> bool:
@@ -268,6 +285,11 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        from .seo import website_data
+
+        return [website_data(self, url=url)]
 
     def route(self, request, path_components):
         """Find the page below this home in one lookup by its URL path.
@@ -294,13 +316,13 @@ class HomePage(Page):
         return RouteResult(page)
 
     def get_context(self, request, *args, **kwargs):
-        from liberation.events.selectors import upcoming_ceremonies
-
+        from .providers import home_context
         from .selectors import latest_content
 
         context = super().get_context(request, *args, **kwargs)
         context["latest"] = latest_content(locale=self.locale, limit=6)
-        context["ceremonies"] = upcoming_ceremonies(locale=self.locale, limit=3)
+        # What other apps show on the home page (events: "ceremonies", the upcoming ones).
+        context.update(home_context(locale=self.locale))
         context["sections"] = SectionIndexPage.objects.child_of(self).live().in_menu()
         return context
 

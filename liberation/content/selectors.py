@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Locale, Page
+from wagtail.models import Locale, Page, get_page_models
 
+from . import providers
 from .models import (
     ArticlePage,
     ContentPage,
@@ -24,16 +25,16 @@ RELATED_COUNT = 3
 HISTORY_PROXIMITY = timedelta(days=31)
 
 
-def _type_models():
-    from liberation.events.models import CeremonyPage
-
-    return {
+def _type_models() -> dict[str, type[Page]]:
+    """The `type` filter of listings: content's own types, then those other apps
+    registered (events: "ceremony"; see providers.py)."""
+    own = {
         "article": ArticlePage,
         "dossier": DossierPage,
         "news": NewsPage,
         "video": VideoPage,
-        "ceremony": CeremonyPage,
     }
+    return own | providers.listing_types()
 
 
 @dataclass(frozen=True)
@@ -111,18 +112,20 @@ def content_listing(*, index: SectionIndexPage, filters: ListingFilters) -> Quer
     return items.order_by("-date", "-pk").specific()
 
 
-def latest_content(*, locale: Locale, limit: int) -> list[ContentPage]:
-    from liberation.events.models import CeremonyPage
+def _not_in_latest() -> list[type[ContentPage]]:
+    """Content types that stay out of "Latest content" (`in_latest_content = False`)."""
+    return [
+        model
+        for model in get_page_models()
+        if issubclass(model, ContentPage) and not model.in_latest_content
+    ]
 
-    items = (
-        ContentPage.objects.live()
-        .public()
-        .filter(locale=locale)
-        .not_type(CeremonyPage)
-        .order_by("-date", "-pk")
-        .specific()
-    )
-    return list(items[:limit])
+
+def latest_content(*, locale: Locale, limit: int) -> list[ContentPage]:
+    items = ContentPage.objects.live().public().filter(locale=locale)
+    if excluded := _not_in_latest():
+        items = items.not_type(*excluded)
+    return list(items.order_by("-date", "-pk").specific()[:limit])
 
 
 def _overlap_score(a: ContentPage, b: ContentPage) -> float:
@@ -161,15 +164,10 @@ def related_cards(*, page: ContentPage, count: int = RELATED_COUNT) -> list[Page
 
 
 def _related_by_meaning(*, page: ContentPage, taken: set, count: int) -> list[Page]:
-    """The stored neighbours by meaning, themes, places and dates (semantic app), computed
-    when content changes; empty when the page has no embedding yet."""
-    from django.apps import apps
-
-    if not apps.is_installed("liberation.semantic"):
-        return []
-    from liberation.semantic.selectors import related_by_meaning
-
-    stored = related_by_meaning(page=page, count=count + len(taken) + 1) or []
+    """The stored neighbours by meaning, themes, places and dates (supplied by the
+    semantic app, see providers.py), computed when content changes; empty when the page
+    has no embedding yet or semantic is not installed."""
+    stored = providers.related_by_meaning(page=page, count=count + len(taken) + 1) or []
     fill = [p for p in stored if p.pk != page.pk and p.translation_key not in taken]
     return fill[:count]
 

@@ -7,8 +7,11 @@ Graph, JSON-LD) and the related-content cards. `{% fragment %}` caches such a pa
 HTML; the page itself (routing, body, facts) is still rendered on every request.
 
 Invalidation: every key carries the content version, a random token stored in one
-database row (`ContentVersion`) and replaced whenever a page, a translation, a theme,
-a place, an image, the footer settings, a site or the stored related content change.
+database row (`ContentVersion`) and replaced whenever a page, a translation, an image,
+the footer settings or a site change, or a model another app registered with
+`watched_models_register` (content: themes and places; semantic: the stored related
+content). Core imports no other app: each app names its own models, from its
+AppConfig.ready().
 One query per request reads it (memoized on the request). The database, rather than
 the cache, holds it because the default cache (LocMem) is private to each server
 process, and because a reader sees the new token when it sees the new content: at
@@ -34,17 +37,22 @@ from django.utils import translation
 VERSION_ATTRIBUTE = "_liberation_content_version"
 DEFAULT_TIMEOUT = 24 * 3600
 
-# Models whose changes show in cached fragments (besides every Page subclass).
+# Models whose changes show in cached fragments (besides every Page subclass): Wagtail's
+# and core's here, the other apps' added by `watched_models_register`.
 WATCHED_MODELS = {
     "wagtailcore.site",
     "wagtailcore.locale",
     "wagtailcore.pageviewrestriction",
     "core.footersettings",
     "core.customimage",
-    "content.theme",
-    "content.place",
-    "semantic.pageembedding",
 }
+
+
+def watched_models_register(*labels: str) -> None:
+    """Give published content a new version on every save or delete of these models
+    ("app_label.modelname"), as for pages. Called from the AppConfig.ready() of the app
+    that owns them."""
+    WATCHED_MODELS.update(label.lower() for label in labels)
 
 
 def timeout() -> int:

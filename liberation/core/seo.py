@@ -3,13 +3,13 @@ schema.org JSON-LD, and the sitemap that lists every page of both languages.
 
 Every URL is built from the host of the request, never from the Site's hostname, so
 that the canonical, the alternates and the sitemap agree with the address the reader
-(or the crawler) used. The JSON-LD is built here as Python data and serialised with
+(or the crawler) used. The JSON-LD is built by each page type as Python data (its
+`structured_data` method: core knows no page type) and serialised here with
 `json.dumps`, escaped so that no value can close the `<script>` element it sits in.
 """
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -103,12 +103,6 @@ def image_rendition_url(image, request: HttpRequest | None) -> str | None:
 # -- Open Graph ---------------------------------------------------------------------
 
 
-def _is_content(page: Page) -> bool:
-    from liberation.content.models import ContentPage
-
-    return isinstance(page, ContentPage)
-
-
 def page_description(page: Page) -> str:
     return (
         getattr(page, "lead", "") or page.search_description or getattr(page, "intro", "") or ""
@@ -126,12 +120,16 @@ def open_graph(
     links: list[tuple[str, str]],
     image_url: str | None,
 ) -> list[tuple[str, str]]:
-    """(property, content) pairs for the Open Graph meta elements."""
+    """(property, content) pairs for the Open Graph meta elements.
+
+    A page type says what it is with `og_type` ("website" unless it says otherwise;
+    content pages are articles, dated by their `date`)."""
     language = page_language(page)
+    og_type = getattr(page, "og_type", "website")
     tags = [
         ("og:site_name", SITE_NAME),
         ("og:title", page_title(page)),
-        ("og:type", "article" if _is_content(page) else "website"),
+        ("og:type", og_type),
     ]
     if description := page_description(page):
         tags.append(("og:description", description))
@@ -146,7 +144,7 @@ def open_graph(
         alt = getattr(page.hero_image, "alt_text", "")
         if alt:
             tags.append(("og:image:alt", alt))
-    if _is_content(page) and page.date:
+    if og_type == "article" and getattr(page, "date", None):
         tags.append(("article:published_time", page.date.isoformat()))
     return tags
 
@@ -160,153 +158,31 @@ def json_ld_dumps(data: dict) -> SafeString:
     return mark_safe(text.translate(_JSON_SCRIPT_ESCAPES))  # escaped above
 
 
-def _organization(home_url: str | None) -> dict:
+def organization(home_url: str | None) -> dict:
+    """The site's publisher, as schema.org describes it."""
     data = {"@type": "Organization", "name": SITE_NAME}
     if home_url:
         data["url"] = home_url
     return data
 
 
-def _places(page: Page) -> list[dict]:
-    return [
-        {
-            "@type": "Place",
-            "name": place.name,
-            "geo": {
-                "@type": "GeoCoordinates",
-                "latitude": float(place.latitude),
-                "longitude": float(place.longitude),
-            },
-        }
-        for place in page.places.all()
-    ]
-
-
-def _keywords(page: Page) -> str:
-    field = "name_en" if page_language(page) == "en" else "name_fr"
-    return ", ".join(getattr(theme, field) for theme in page.themes.all())
-
-
-def _local_iso(value) -> str:
+def local_iso(value) -> str:
+    """A date-time in the site's time zone, to the second, with its UTC offset."""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.replace(microsecond=0).isoformat()
 
 
-def _article(page: Page, *, url, image_url, home_url) -> dict:
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Article",
-        "headline": page.title[:110],
-        "description": page.lead,
-        "datePublished": page.date.isoformat(),
-        "inLanguage": page_language(page),
-        "author": (
-            {"@type": "Person", "name": page.author} if page.author else _organization(home_url)
-        ),
-        "publisher": _organization(home_url),
-    }
-    if url:
-        data["url"] = url
-        data["mainEntityOfPage"] = url
-    if page.last_published_at:
-        data["dateModified"] = _local_iso(page.last_published_at)
-    if image_url:
-        data["image"] = image_url
-    if places := _places(page):
-        data["about"] = places
-    if keywords := _keywords(page):
-        data["keywords"] = keywords
-    return data
-
-
-def _event(page: Page, *, url, image_url, home_url) -> dict:
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Event",
-        "name": page.title,
-        "description": page.lead,
-        "startDate": _local_iso(page.starts_at),
-        "location": {"@type": "Place", "name": page.venue, "address": page.venue},
-        "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-        "eventStatus": "https://schema.org/EventScheduled",
-        "organizer": _organization(home_url),
-        "isAccessibleForFree": True,
-        "inLanguage": page_language(page),
-    }
-    if page.ends_at:
-        data["endDate"] = _local_iso(page.ends_at)
-    if url:
-        data["url"] = url
-    if image_url:
-        data["image"] = image_url
-    if places := _places(page):
-        data["about"] = places
-    return data
-
-
-def video_blocks(page: Page) -> Iterable:
-    """The video block values of a page: its `video` field, then videos in its body."""
-    for field in ("video", "body"):
-        for block in getattr(page, field, None) or []:
-            if block.block_type == "video":
-                yield block.value
-
-
-def _video(page: Page, value, *, request, image_url) -> dict:
-    from .video import parse_video_url
-
-    data = {
-        "@context": "https://schema.org",
-        "@type": "VideoObject",
-        "name": value["title"],
-        # A description is mandatory for search engines: the caption, else the lead.
-        "description": value.get("caption") or page_description(page) or value["title"],
-        "transcript": value["transcript"],
-        "uploadDate": page.date.isoformat(),
-        "inLanguage": page_language(page),
-    }
-    if value.get("url"):
-        external = parse_video_url(value["url"])
-        data["url"] = value["url"]
-        if external is not None:
-            data["embedUrl"] = external.embed_url
-    elif value.get("file"):
-        document = value["file"]
-        data["contentUrl"] = absolute_url(document.url, request)
-        extension = (document.file_extension or "mp4").lower()
-        data["encodingFormat"] = f"video/{'webm' if extension == 'webm' else 'mp4'}"
-    if image_url:
-        data["thumbnailUrl"] = image_url
-    return data
-
-
 def json_ld(page: Page, *, request, url, image_url, home_url) -> list[dict]:
-    """The schema.org objects describing `page` (each one is a separate script)."""
-    from liberation.content.models import ArticlePage, DossierPage, HomePage, NewsPage
-    from liberation.events.models import CeremonyPage
+    """The schema.org objects describing `page` (each one is a separate script).
 
-    objects = []
-    if isinstance(page, ArticlePage | DossierPage | NewsPage):
-        objects.append(_article(page, url=url, image_url=image_url, home_url=home_url))
-    elif isinstance(page, CeremonyPage):
-        objects.append(_event(page, url=url, image_url=image_url, home_url=home_url))
-    elif isinstance(page, HomePage):
-        objects.append(
-            {
-                "@context": "https://schema.org",
-                "@type": "WebSite",
-                "name": SITE_NAME,
-                "url": url,
-                "inLanguage": page_language(page),
-            }
-        )
-    if _is_content(page):
-        objects.extend(
-            _video(page, value, request=request, image_url=image_url)
-            for value in video_blocks(page)
-        )
-    return objects
+    Each page type describes itself with a `structured_data(request=, url=, image_url=,
+    home_url=)` method (articles, ceremonies, the home page...); a type without one
+    (section listings, institutional pages) has none. Core knows no page type."""
+    describe = getattr(page, "structured_data", None)
+    if describe is None:
+        return []
+    return list(describe(request=request, url=url, image_url=image_url, home_url=home_url))
 
 
 # -- The whole <head> ---------------------------------------------------------------

@@ -132,6 +132,7 @@ class CeremonyPage(ContentPage):
     )
 
     type_label = _("Ceremony")
+    in_latest_content = False  # the home page shows the upcoming ones apart
     parent_page_types = ["content.SectionIndexPage"]
     subpage_types: list[str] = []
 
@@ -157,6 +158,16 @@ class CeremonyPage(ContentPage):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The ceremony cannot end before it starts.")})
+
+    def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
+        """The schema.org objects of the page's <head> (core.seo): an Event, then one
+        VideoObject per video."""
+        from liberation.content.seo import videos_data
+
+        from .seo import event_data
+
+        event = event_data(self, url=url, image_url=image_url, home_url=home_url)
+        return [event, *videos_data(self, request=request, image_url=image_url)]
 
     @property
     def is_past(self) -> bool:

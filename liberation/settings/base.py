@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "liberation.registrations",
     "liberation.semantic",
     "liberation.discovery",
+    "liberation.exchange",
+    "liberation.site",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -156,6 +158,10 @@ else:
 # invalidated on publish by the content version: how long an unused one is kept (s);
 # 0 renders them on every request (liberation/core/fragments.py).
 FRAGMENT_CACHE_TIMEOUT = env_int("FRAGMENT_CACHE_TIMEOUT", 24 * 3600)
+
+# `manage.py prepare` (the first step of `make run`) loads the demo content unless this
+# is false; a production start-up sets DEMO_CONTENT=false (docs/deployment.md).
+DEMO_CONTENT = env_bool("DEMO_CONTENT", True)
 
 # Background work: the database queue of django-tasks, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -49,7 +49,7 @@ def site(live_server, django_db_serialized_rollback):
     serialized rollback restores what the migrations made (root page, root collection)
     before the next one, and the structure is then built again.
     """
-    from liberation.core.services import site_ensure_structure
+    from liberation.site.services import site_ensure_structure
     from tests.e2e.pages import build_public_pages
 
     return build_public_pages(site_ensure_structure())

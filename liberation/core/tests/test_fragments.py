@@ -7,11 +7,13 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.test import RequestFactory
 
 from liberation.content.models import ArticlePage, DossierPage
+from liberation.core import fragments
 from liberation.core.fragments import (
     content_version,
     content_version_bump,
     fragment_get_or_render,
     site_for_request,
+    watched_models_register,
 )
 from liberation.core.models import ContentVersion, FooterSettings
 
@@ -112,6 +114,29 @@ def test_the_version_changes_on_save_only(article):
     before = content_version()
     assert before == content_version()
     page.save()
+    assert content_version() != before
+
+
+def test_apps_register_their_models_that_show_in_fragments(db):
+    """Core names no other app's model: content registers themes and places, semantic
+    the stored related content (from their AppConfig.ready)."""
+    from liberation.content.models import Theme
+
+    assert {"content.theme", "content.place", "semantic.pageembedding"} <= fragments.WATCHED_MODELS
+    before = content_version()
+    Theme.objects.create(slug="liberation-de-paris", name_fr="Paris", name_en="Paris")
+    assert content_version() != before
+
+
+def test_a_model_changes_the_version_once_registered(db, monkeypatch):
+    from django.contrib.auth.models import Group
+
+    monkeypatch.setattr(fragments, "WATCHED_MODELS", set(fragments.WATCHED_MODELS))
+    before = content_version()
+    Group.objects.create(name="Not shown on public pages")
+    assert content_version() == before
+    watched_models_register("auth.Group")
+    Group.objects.create(name="Shown now")
     assert content_version() != before
 
 

@@ -27,6 +27,9 @@ def test_clock_runs_every_command_in_process_and_survives_a_failure(monkeypatch,
             raise RuntimeError("database unavailable")
 
     monkeypatch.setattr("django.core.management.call_command", fake_call_command)
+    # No database here: a connection left open by an earlier test must not be touched
+    # (pytest-django refuses it, and the test then failed depending on the order).
+    monkeypatch.setattr("django.db.close_old_connections", lambda: None)
     run.clock_tick()
     assert called == ["publish_scheduled", "registrations_tick"]
     assert "database unavailable" in capsys.readouterr().err

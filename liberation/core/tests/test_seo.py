@@ -190,6 +190,28 @@ def test_open_graph(client, article):
     assert "og:image" not in client.get(french.url).content.decode()
 
 
+def test_json_ld_comes_from_the_page_type(client, structure):
+    """core.seo knows no page type: each describes itself with `structured_data`, and a
+    type without it (a section listing) has no JSON-LD."""
+    from types import SimpleNamespace
+
+    from liberation.core.seo import json_ld
+
+    described = SimpleNamespace(structured_data=lambda **kwargs: [{"@type": "Thing", **kwargs}])
+    (data,) = json_ld(described, request=None, url="u", image_url=None, home_url="h")
+    assert data == {
+        "@type": "Thing",
+        "request": None,
+        "url": "u",
+        "image_url": None,
+        "home_url": "h",
+    }
+    assert json_ld(SimpleNamespace(), request=None, url="u", image_url=None, home_url="h") == []
+    html = client.get(structure.sections[("history", "fr")].url).content.decode()
+    assert _head_json_ld(html) == []
+    assert '<meta property="og:type" content="website">' in html
+
+
 def test_home_is_a_website(client, structure):
     html = client.get("/en/").content.decode()
     assert '<meta property="og:type" content="website">' in html

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from liberation.content.exchange import export_content
+from liberation.exchange.export import export_content
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from wagtail.models import Page, Site, Workflow
 
 from liberation.content.models import HomePage, SectionIndexPage
 from liberation.core.models import FooterSettings, StandardPage
-from liberation.core.services import (
+from liberation.site.services import (
     EDITORS_GROUP,
     HISTORIANS_GROUP,
     WORKFLOW_NAME,
@@ -67,6 +67,16 @@ def test_structure_creates_the_ceremony_staff_group(structure):
 
     group = Group.objects.get(name=STAFF_GROUP_NAME)
     assert group.permissions.filter(codename="add_checkin").exists()
+
+
+def test_the_importer_needs_only_the_content_structure(structure):
+    """content_structure_ensure (homes and sections, what the importer writes into) is
+    the part of the site structure that content owns: on its own, it finds the same."""
+    from liberation.content.services import content_structure_ensure
+
+    pages = Page.objects.count()
+    assert content_structure_ensure() == structure
+    assert Page.objects.count() == pages
 
 
 def test_default_site_takes_its_address_from_site_url(structure):

@@ -10,14 +10,6 @@ from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import Page, Revision
 
-from liberation.content import exchange
-from liberation.content.exchange import (
-    ImportError_,
-    ImportFailed,
-    export_content,
-    import_content,
-)
-from liberation.content.markdown import blocks_to_markdown, markdown_to_blocks
 from liberation.content.models import (
     ArticlePage,
     ContentKey,
@@ -28,6 +20,11 @@ from liberation.content.models import (
     VideoPage,
 )
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.exchange import write
+from liberation.exchange.export import export_content
+from liberation.exchange.items import ImportError_, ImportFailed
+from liberation.exchange.markdown import blocks_to_markdown, markdown_to_blocks
+from liberation.exchange.write import import_content
 
 from .factories import line, write_lines, write_video
 
@@ -251,14 +248,14 @@ def test_dry_run_writes_nothing_even_when_the_file_is_valid(jsonl, cherbourg_lin
 
 
 def test_failure_while_writing_rolls_everything_back(jsonl, cherbourg_lines, monkeypatch):
-    publish = exchange.page_publish
+    publish = write.page_publish
 
     def fail_on_last(*, page, item, draft):
         if item.key == "battle-of-cherbourg":  # the last one written: a translation
             raise RuntimeError("disk full")
         publish(page=page, item=item, draft=draft)
 
-    monkeypatch.setattr(exchange, "page_publish", fail_on_last)
+    monkeypatch.setattr(write, "page_publish", fail_on_last)
     before = _counts()
     with pytest.raises(RuntimeError):
         import_content(path=jsonl(cherbourg_lines))
@@ -583,7 +580,7 @@ def test_database_refusal_while_writing_is_reported_with_the_line(jsonl, monkeyp
     def refuse(*, page, item, draft):
         raise IntegrityError("CHECK constraint failed")
 
-    monkeypatch.setattr(exchange, "page_publish", refuse)
+    monkeypatch.setattr(write, "page_publish", refuse)
     pages = Page.objects.count()
     with pytest.raises(ImportFailed) as failure:
         import_content(path=jsonl([line(key="a")]))

@@ -75,9 +75,8 @@ class Command(BaseCommand):
         from wagtail.search.signal_handlers import post_save_signal_handler
 
         from liberation.content.models import ArticlePage, NewsPage, Place, Theme
-        from liberation.core.services import site_ensure_structure
-
-        from ...indexing import rebuild_index
+        from liberation.discovery.indexing import rebuild_index
+        from liberation.site.services import site_ensure_structure
 
         # Wagtail's own search index (the admin's) is skipped for speed; run
         # `manage.py update_index` afterwards if the admin search must see the corpus.

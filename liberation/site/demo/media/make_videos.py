@@ -13,8 +13,8 @@ item whose path is its own is rendered in its own language.
 
 Standard library only; needs ffmpeg (with libx264 and drawtext) and the DejaVu fonts:
     apt-get install -y ffmpeg fonts-dejavu-core
-    python3 liberation/core/demo/media/make_videos.py           # write the files
-    python3 liberation/core/demo/media/make_videos.py --check   # ffprobe them
+    python3 liberation/site/demo/media/make_videos.py           # write the files
+    python3 liberation/site/demo/media/make_videos.py --check   # ffprobe them
 
 Not run by the tests or by ``make run``: the generated files are committed.
 """

@@ -14,9 +14,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext
 from wagtail.models import Locale, Site
 
-from liberation.content.models import ContentPage
+from liberation.core.seo import SITE_NAME, absolute_url, page_url
 
-from .seo import SITE_NAME, absolute_url, page_url
+from .models import ContentPage
 
 FEED_LENGTH = 30
 

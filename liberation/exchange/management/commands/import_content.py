@@ -8,7 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from liberation.content.exchange import ImportFailed, import_content
+from liberation.exchange.items import ImportFailed
+from liberation.exchange.write import import_content
 
 
 class Command(BaseCommand):

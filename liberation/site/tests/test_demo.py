@@ -53,8 +53,8 @@ def test_demo_has_an_upcoming_ceremony_open_for_registration_and_the_past_one():
 
     from django.utils import timezone
 
-    from liberation.core.demo.upcoming import next_ceremony_year
     from liberation.events.models import CeremonyPage
+    from liberation.site.demo.upcoming import next_ceremony_year
 
     _load_demo()
     year = next_ceremony_year(timezone.localdate())
@@ -75,7 +75,7 @@ def test_demo_has_an_upcoming_ceremony_open_for_registration_and_the_past_one():
 def test_upcoming_ceremony_dates_follow_the_day_of_loading():
     import datetime as dt
 
-    from liberation.core.demo.upcoming import next_ceremony_year, upcoming_lines
+    from liberation.site.demo.upcoming import next_ceremony_year, upcoming_lines
 
     assert next_ceremony_year(dt.date(2026, 11, 24)) == 2027
     assert next_ceremony_year(dt.date(2027, 5, 8)) == 2027

@@ -166,23 +166,3 @@ PAGES = {
         ),
     },
 }
-
-SECTIONS = {
-    "history": {"fr": ("histoire", "Histoire"), "en": ("history", "History")},
-    "news": {"fr": ("actualites", "Actualités"), "en": ("news", "News")},
-    "ceremonies": {
-        "fr": ("commemorations", "Commémorations"),
-        "en": ("commemorations", "Commemorations"),
-    },
-}
-
-HOME = {
-    "fr": (
-        "Mission Libération",
-        "80e anniversaire de la Libération de la France et de la Victoire du 8 mai 1945.",
-    ),
-    "en": (
-        "Mission Libération",
-        "80th anniversary of the Liberation of France and of the Victory of 8 May 1945.",
-    ),
-}

@@ -14,11 +14,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from liberation.core.services import site_ensure_structure
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.mail.services import outbox_delete
 from liberation.registrations.emails import SOURCE
 from liberation.registrations.models import Registration
+from liberation.site.services import site_ensure_structure
 
 NAME = "bench-registration-rush"
 TITLE = "Cérémonie de test de charge (inscriptions)"

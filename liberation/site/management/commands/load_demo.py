@@ -11,10 +11,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from liberation.content.exchange import ImportFailed, import_content
 from liberation.content.models import ContentKey, Theme
-from liberation.core.demo.upcoming import THEMES, write_upcoming
-from liberation.core.services import site_ensure_structure
+from liberation.exchange.items import ImportFailed
+from liberation.exchange.write import import_content
+from liberation.site.demo.upcoming import THEMES, write_upcoming
+from liberation.site.services import site_ensure_structure
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "content.jsonl"
 

@@ -1,0 +1,33 @@
+"""Everything `make run` does before starting the processes, in one Python process:
+migrations, static files, the site (with the demo content, unless `--no-demo` or
+DEMO_CONTENT=false), admin account. Each step is idempotent."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from liberation.site.services import site_ensure_structure
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate, collect static files, build the site with the demo content (unless "
+        "--no-demo or DEMO_CONTENT=false), ensure an admin account."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="build the site structure only, without the demo content (production)",
+        )
+
+    def handle(self, *args, no_demo: bool = False, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if no_demo or not settings.DEMO_CONTENT:
+            site_ensure_structure()
+            self.stdout.write("Site structure ready (no demo content).")
+        else:
+            call_command("load_demo", stdout=self.stdout, stderr=self.stderr)
+        call_command("ensure_admin", stdout=self.stdout, stderr=self.stderr)
