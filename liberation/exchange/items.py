@@ -75,6 +75,12 @@ DATETIME_PATTERN = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
 )
 KEY_MAX_LENGTH = 120
+# Dates and times are stored in UTC: the range every database and Python can hold.
+EARLIEST = dt.datetime(1900, 1, 1)
+EARLIEST_DATE = dt.date(1000, 1, 1)  # history may reach back; a date has no offset
+LATEST = dt.datetime(2200, 1, 1)
+# Seats of one ceremony (the database column holds 2**31 - 1).
+MAX_CAPACITY = 1_000_000
 TITLE_MAX_LENGTH = 255
 LEAD_MAX_LENGTH = 400
 SLUG_MAX_LENGTH = 80

@@ -26,11 +26,15 @@ from .items import (
     CEREMONY_ONLY,
     DATE_PATTERN,
     DATETIME_PATTERN,
+    EARLIEST,
+    EARLIEST_DATE,
     FIELDS,
     KEY_MAX_LENGTH,
     KEY_PATTERN,
     LANGUAGE_NAMES,
+    LATEST,
     LEAD_MAX_LENGTH,
+    MAX_CAPACITY,
     PAGE_TYPES,
     REGISTRATION_MODES,
     SLUG_MAX_LENGTH,
@@ -122,10 +126,14 @@ class _LineReader:
         if not text:
             return None
         try:
-            if DATE_PATTERN.match(text):
-                return dt.date.fromisoformat(text)
+            value = dt.date.fromisoformat(text) if DATE_PATTERN.match(text) else None
         except ValueError:
-            pass
+            value = None
+        if value is not None:
+            if EARLIEST_DATE <= value < LATEST.date():
+                return value
+            self.fail(name, f"{text} must be between the years 1000 and 2199")
+            return None
         self.fail(name, f"{text} is not a valid date (YYYY-MM-DD)")
         return None
 
@@ -136,10 +144,18 @@ class _LineReader:
         if not text:
             return None
         try:
-            if DATETIME_PATTERN.match(text):
-                return dt.datetime.fromisoformat(text)
+            value = dt.datetime.fromisoformat(text) if DATETIME_PATTERN.match(text) else None
         except ValueError:
-            pass
+            value = None
+        if value is not None:
+            # Stored in UTC: year 1 at UTC+5 or year 9999 at UTC-5 cannot be.
+            try:
+                if EARLIEST <= value.astimezone(dt.UTC).replace(tzinfo=None) < LATEST:
+                    return value
+            except OverflowError:
+                pass
+            self.fail(name, f"{text} must be between the years 1900 and 2199")
+            return None
         self.fail(
             name,
             f"{text} is not a valid date and time with its UTC offset "
@@ -338,6 +354,9 @@ def _read_registration(reader: _LineReader) -> RegistrationSpec | None:
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity <= 0:
         reader.fail("registration.capacity", f"must be a whole number above 0, not {capacity!r}")
         capacity = None
+    elif capacity > MAX_CAPACITY:
+        reader.fail("registration.capacity", f"must be at most {MAX_CAPACITY}, not {capacity}")
+        capacity = None
     opens_at = reader.datetime("registration.opens_at", value=data.get("opens_at"), required=True)
     closes_at = reader.datetime(
         "registration.closes_at", value=data.get("closes_at"), required=True
@@ -370,8 +389,13 @@ def read_file(path: Path, errors: list[ImportError_]) -> list[Item]:
             continue
         try:
             data = json.loads(line)
-        except json.JSONDecodeError as error:
-            message = f"not valid JSON ({error.msg} at column {error.colno})"
+        except (json.JSONDecodeError, RecursionError, ValueError) as error:
+            if isinstance(error, json.JSONDecodeError):
+                message = f"not valid JSON ({error.msg} at column {error.colno})"
+            elif isinstance(error, RecursionError):
+                message = "not valid here: nested too deeply"
+            else:  # Python's limit on the digits of an integer (4,300)
+                message = "not valid here: a number too long"
             guessed_key = _KEY_IN_BROKEN_LINE.search(line)
             key = guessed_key.group(1) if guessed_key else None
             errors.append(ImportError_(number, key, None, message))

@@ -279,6 +279,16 @@ def test_pages_of_the_file_can_point_to_keys_already_on_the_site(jsonl, cherbour
 # Bad input: one test per class, through the command -----------------------------------
 
 TOO_LONG = "x" * 401
+CEREMONY = {
+    "type": "ceremony",
+    "starts_at": "2025-05-08T17:30:00+02:00",
+    "venue": "Arc de Triomphe",
+}
+REGISTRATION = {
+    "capacity": 500,
+    "opens_at": "2025-04-25T10:00:00+02:00",
+    "closes_at": "2025-05-05T23:59:00+02:00",
+}
 
 
 @pytest.mark.parametrize(
@@ -333,6 +343,42 @@ TOO_LONG = "x" * 401
             [line(key="a"), line(key="b", translation_of="a")],
             ("line 2", 'key "b"', 'field "translation_of"', "also in French"),
             id="translation-in-same-language",
+        ),
+        pytest.param(
+            [line(key="a"), '{"key": "b", "body": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+            ("line 2", 'key "b"', "nested too deeply"),
+            id="deep-nesting",
+        ),
+        pytest.param(
+            [line(key="a"), '{"key": "b", "type": "ceremony", "capacity": ' + "9" * 5000 + "}"],
+            ("line 2", 'key "b"', "a number too long"),
+            id="5000-digit-number",
+        ),
+        pytest.param(
+            [line(key="a", **CEREMONY, registration={**REGISTRATION, "capacity": 10**30})],
+            ("line 1", 'key "a"', 'field "registration.capacity"', "at most 1000000"),
+            id="capacity-too-large",
+        ),
+        pytest.param(
+            [
+                line(
+                    key="a",
+                    **CEREMONY,
+                    registration={**REGISTRATION, "opens_at": "0001-01-01T00:00:00+05:00"},
+                )
+            ],
+            ("line 1", 'key "a"', 'field "registration.opens_at"', "between the years 1900"),
+            id="date-before-year-1-in-utc",
+        ),
+        pytest.param(
+            [line(key="a", **{**CEREMONY, "starts_at": "9999-12-31T23:00:00-05:00"})],
+            ("line 1", 'key "a"', 'field "starts_at"', "between the years 1900"),
+            id="date-after-year-9999-in-utc",
+        ),
+        pytest.param(
+            [line(key="a", published="0001-01-01")],
+            ("line 1", 'key "a"', 'field "published"', "between the years 1000"),
+            id="published-in-year-1",
         ),
     ],
 )
