@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from liberation.core.templatetags.liberation_tags import localized_date
+from liberation.events.selectors import ceremony_page
 
 from . import badges
 from .models import Registration
@@ -82,7 +83,7 @@ def _seats_line(seats: int) -> str:
 
 def _badge_context(registration: Registration, token: str) -> dict:
     language = translation.get_language() or "fr"
-    page = badges.ceremony_page_for(registration.ceremony, language)
+    page = ceremony_page(settings=registration.ceremony, language=language)
     badge_token = badges.badge_token(registration)
     return {
         "registration": registration,

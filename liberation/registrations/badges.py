@@ -42,7 +42,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.models import RegistrationSettings
 
 from .models import Registration, SigningKey
 
@@ -500,12 +500,6 @@ def attendee_list(ceremony: RegistrationSettings, *, now: datetime | None = None
 
 
 # --- Renderings ---------------------------------------------------------------------
-
-
-def ceremony_page_for(ceremony: RegistrationSettings, language: str) -> CeremonyPage | None:
-    """The ceremony's live page in `language`, else in any language."""
-    pages = CeremonyPage.objects.live().filter(registration=ceremony)
-    return pages.filter(locale__language_code=language).first() or pages.first()
 
 
 def qr_code(token: str) -> segno.QRCode:

@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.selectors import ceremony_page
 
 from . import badges
 from .checkin import checkin_record, refusal_message
@@ -57,7 +58,7 @@ def staff_only(view):
 
 
 def _ceremony_title(ceremony: RegistrationSettings) -> tuple[str, CeremonyPage | None]:
-    page = badges.ceremony_page_for(ceremony, translation.get_language() or "fr")
+    page = ceremony_page(settings=ceremony, language=translation.get_language() or "fr")
     return (page.title if page else ceremony.name), page
 
 

@@ -56,6 +56,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from liberation.events.selectors import ceremony_page
+
 from .models import OutboxMessage, Registration
 
 logger = logging.getLogger(__name__)
@@ -106,8 +108,7 @@ def _subject(kind: str, title: str) -> str:
 
 def ceremony_page_for(registration: Registration):
     """The ceremony page in the registrant's language (or any language version)."""
-    pages = registration.ceremony.ceremony_pages.live()
-    return pages.filter(locale__language_code=registration.language).first() or pages.first()
+    return ceremony_page(settings=registration.ceremony_id, language=registration.language)
 
 
 _LOOK_UP = object()  # compose(): no page given, find it

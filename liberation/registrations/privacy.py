@@ -17,6 +17,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.selectors import ceremony_page
 
 from . import emails
 from .models import AuditLog, CheckIn, Companion, OutboxMessage, Registration
@@ -105,7 +106,7 @@ def registration_data_export(*, registration: Registration) -> dict:
     Leaves out the secret behind the management link (a credential, not data about the
     person) and email bodies (blanked once sent; they repeat the link).
     """
-    page = emails.ceremony_page_for(registration)
+    page = ceremony_page(settings=registration.ceremony_id, language=registration.language)
     checkin = CheckIn.objects.filter(registration=registration).first()
     return {
         "exported_at": timezone.now().isoformat(),

@@ -33,6 +33,7 @@ from liberation.core import views as core_views
 from liberation.core.fragments import content_version, site_for_request
 from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.selectors import ceremony_page
 
 from . import ratelimit
 from .badges import badge_refusal
@@ -120,11 +121,6 @@ def seats_left(ceremony: RegistrationSettings) -> int:
     return value
 
 
-def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyPage | None:
-    pages = CeremonyPage.objects.live().filter(registration=ceremony)
-    return pages.filter(locale__language_code=language).first() or pages.first()
-
-
 def settings_row(ceremony_id: int, *, cached: bool = False) -> RegistrationSettings | None:
     """The registration settings row by primary key: fresh, or (`cached`) as read at most
     SETTINGS_POST_SECONDS ago by this process.
@@ -156,14 +152,7 @@ def registration_page(
     key = f"registrations:page:{ceremony_id}:{language}"
     page = cache.get(key)
     if page is None:
-        pages = list(
-            CeremonyPage.objects.live()
-            .filter(registration_id=ceremony_id)
-            .select_related("locale")
-            .order_by("pk")
-        )
-        page = next((p for p in pages if p.locale.language_code == language), None)
-        page = page or (pages[0] if pages else None)
+        page = ceremony_page(settings=ceremony_id, language=language)
         if page is None:
             return None
         cache.set(key, page, FORM_PAGE_CACHE_SECONDS)
@@ -434,7 +423,7 @@ def waitlist_rank(registration: Registration) -> int | None:
 
 
 def manage_context(request: HttpRequest, registration: Registration, token: str) -> dict:
-    page = ceremony_page_in(registration.ceremony, language_of(request))
+    page = ceremony_page(settings=registration.ceremony, language=language_of(request))
     past = page.is_past if page else False
     active = registration.status in Registration.ACTIVE and not past
     path = reverse("registrations:manage", args=[token])
