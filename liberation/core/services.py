@@ -145,7 +145,7 @@ def site_ensure_structure() -> SiteStructure:
     footer.save()
 
     editorial_workflow_ensure(home=home)
-    from liberation.registrations.admin_views import staff_group_ensure
+    from liberation.registrations.staff_services import staff_group_ensure
 
     staff_group_ensure()
     return SiteStructure(homes=homes, sections=sections)

@@ -16,36 +16,21 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.models import RegistrationSettings
 from liberation.events.selectors import ceremony_page
 
 from . import emails
 from .models import AuditLog, CheckIn, Companion, OutboxMessage, Registration
+from .selectors import ceremonies_with_personal_data, ceremony_ends_at
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: can never be delivered
-
-
-def ceremony_ends_at(*, ceremony: RegistrationSettings) -> datetime:
-    """When the ceremony ended: the latest end (or start) over its pages in every
-    language, live or not. Without any page, the registration's closing time: the only
-    date left, and the one that errs towards erasing sooner."""
-    ends = [
-        end or start
-        for start, end in CeremonyPage.objects.filter(registration=ceremony).values_list(
-            "starts_at", "ends_at"
-        )
-    ]
-    return max(ends) if ends else ceremony.closes_at
 
 
 def erase_expired_personal_data(*, now: datetime) -> int:
     """Erase the registrants' identity data of every ceremony that ended more than its
     `retention_days` ago; returns how many registrations were erased. Idempotent."""
-    ceremonies = RegistrationSettings.objects.filter(
-        registrations__erased_at__isnull=True
-    ).distinct()
     erased = 0
-    for ceremony in ceremonies:
+    for ceremony in ceremonies_with_personal_data():
         ended = ceremony_ends_at(ceremony=ceremony)
         if now - ended > timedelta(days=ceremony.retention_days):
             erased += registrations_erase(ceremony=ceremony, now=now)

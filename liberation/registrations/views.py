@@ -40,6 +40,7 @@ from .badges import badge_refusal
 from .forms import CompanionsForm, RegistrationForm
 from .models import Registration
 from .privacy import registration_data_export
+from .selectors import waitlist_rank
 from .services import (
     RegistrationError,
     companions_update,
@@ -410,18 +411,6 @@ def _see_other(url: str) -> HttpResponse:
 # -- the management page -----------------------------------------------------------------
 
 
-def waitlist_rank(registration: Registration) -> int | None:
-    """The position shown: how many wait before this person, plus one."""
-    if registration.status != Status.WAITLISTED or registration.waitlist_position is None:
-        return None
-    ahead = Registration.objects.filter(
-        ceremony_id=registration.ceremony_id,
-        status=Status.WAITLISTED,
-        waitlist_position__lt=registration.waitlist_position,
-    ).count()
-    return ahead + 1
-
-
 def manage_context(request: HttpRequest, registration: Registration, token: str) -> dict:
     page = ceremony_page(settings=registration.ceremony, language=language_of(request))
     past = page.is_past if page else False
@@ -440,7 +429,7 @@ def manage_context(request: HttpRequest, registration: Registration, token: str)
         "token": token,
         "manage_path": path,
         "manage_url": request.build_absolute_uri(path),
-        "rank": waitlist_rank(registration),
+        "rank": waitlist_rank(registration=registration),
         "offer_open": offer_open,
         "offered_until": _when(registration.offered_until) if registration.offered_until else None,
         "closes": _when(registration.ceremony.closes_at),

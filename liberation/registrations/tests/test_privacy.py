@@ -14,7 +14,6 @@ from liberation.events.models import CeremonyPage
 from liberation.registrations.emails import outbox_deliver
 from liberation.registrations.models import CheckIn, Companion, OutboxMessage, Registration
 from liberation.registrations.privacy import (
-    ceremony_ends_at,
     erase_expired_personal_data,
     registration_data_export,
 )
@@ -146,14 +145,6 @@ def test_an_unsent_email_is_never_delivered_after_erasure(ceremony_with_people):
     erase_expired_personal_data(now=now)
     assert outbox_deliver() == 0 and mail.outbox == []
     assert OutboxMessage.objects.filter(last_error__contains="erased").count() == unsent
-
-
-def test_end_of_a_ceremony_is_the_latest_page_end_or_the_closing_time(make_ceremony):
-    ceremony = make_ceremony()
-    page = CeremonyPage.objects.get(registration=ceremony)
-    assert ceremony_ends_at(ceremony=ceremony) == page.starts_at  # no end: the start
-    CeremonyPage.objects.filter(pk=page.pk).update(registration=None)
-    assert ceremony_ends_at(ceremony=ceremony) == ceremony.closes_at
 
 
 def test_data_export_holds_everything_about_the_person(ceremony_with_people):
