@@ -7,6 +7,11 @@ check-in, so that counts per state survive. Names, email address, birth data,
 nationality, the identity key, companions, and the address, body and errors of every
 email are gone. The management link stops working (the secret is blanked and
 `registration_for_token` ignores erased rows).
+
+Apps standing on registrations say what they keep about registrants through
+`extensions.PersonalData`: their section of the export, and what they erase, in the
+erasure's transaction. The gate adds the check-in to the export and keeps it at erasure
+(time and gate only, about a registration that no longer names anyone).
 """
 
 from datetime import datetime, timedelta
@@ -19,8 +24,8 @@ from django.utils import timezone
 from liberation.events.models import RegistrationSettings
 from liberation.events.selectors import ceremony_page
 
-from . import emails
-from .models import AuditLog, CheckIn, Companion, OutboxMessage, Registration
+from . import emails, extensions
+from .models import AuditLog, Companion, OutboxMessage, Registration
 from .selectors import ceremonies_with_personal_data, ceremony_ends_at
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: can never be delivered
@@ -45,6 +50,9 @@ def registrations_erase(*, ceremony: RegistrationSettings, now: datetime) -> int
         RegistrationSettings.objects.select_for_update().get(pk=ceremony.pk)
         live = Registration.objects.filter(ceremony=ceremony, erased_at__isnull=True)
         of_live = {"registration__ceremony": ceremony, "registration__erased_at__isnull": True}
+        for data in extensions.personal_data():  # other apps' part, before ours is gone
+            if data.erase is not None:
+                data.erase(registrations=live, now=now)
         Companion.objects.filter(**of_live).delete()
         OutboxMessage.objects.filter(**of_live).update(to="", body="", last_error="")
         OutboxMessage.objects.filter(**of_live, sent_at__isnull=True).update(
@@ -92,7 +100,6 @@ def registration_data_export(*, registration: Registration) -> dict:
     person) and email bodies (blanked once sent; they repeat the link).
     """
     page = ceremony_page(settings=registration.ceremony_id, language=registration.language)
-    checkin = CheckIn.objects.filter(registration=registration).first()
     return {
         "exported_at": timezone.now().isoformat(),
         "ceremony": {
@@ -141,7 +148,5 @@ def registration_data_export(*, registration: Registration) -> dict:
             }
             for m in registration.messages.order_by("created_at", "pk")
         ],
-        "check_in": (
-            {"scanned_at": _iso(checkin.scanned_at), "gate": checkin.gate} if checkin else None
-        ),
+        **{data.key: data.export(registration) for data in extensions.personal_data()},
     }

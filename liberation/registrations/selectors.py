@@ -13,7 +13,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
 
-from .models import AuditLog, CheckIn, DrawLog, Registration
+from . import extensions
+from .models import AuditLog, DrawLog, Registration
 
 Status = Registration.Status
 Screening = Registration.Screening
@@ -97,12 +98,14 @@ def ceremony_counts(*, ceremony: RegistrationSettings) -> CeremonyCounts:
         refused=count(by_status[Status.REFUSED]),
         screening_pending=count(Q(screening=Screening.PENDING, status__in=Registration.ACTIVE)),
     )
-    checked = CheckIn.objects.filter(registration__ceremony=ceremony).aggregate(
-        checked_in=Count("pk"), checked_in_seats=Sum("registration__seats", default=0)
-    )
+    checked_in, checked_in_seats = extensions.checkin_counts(ceremony=ceremony)  # the gate's
     ceremony.refresh_from_db(fields=["seats_taken", "capacity"])
     return CeremonyCounts(
-        capacity=ceremony.capacity, seats_taken=ceremony.seats_taken, **totals, **checked
+        capacity=ceremony.capacity,
+        seats_taken=ceremony.seats_taken,
+        **totals,
+        checked_in=checked_in,
+        checked_in_seats=checked_in_seats,
     )
 
 

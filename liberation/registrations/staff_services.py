@@ -10,6 +10,7 @@ cancel, revoke). `staff_group_ensure()` creates the ceremony staff group with bo
 
 from datetime import datetime
 
+from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -18,17 +19,20 @@ from django.utils import timezone
 
 from liberation.events.models import RegistrationSettings
 
-from . import emails
-from .models import AuditLog, CheckIn, DrawLog, OutboxMessage, Registration
+from . import emails, extensions
+from .models import AuditLog, DrawLog, OutboxMessage, Registration
 from .selectors import confirmed_recipients
 from .services import draw_run, registration_cancel
 
 STAFF_GROUP_NAME = "Équipe cérémonie"
-STAFF_PERMISSIONS = [
-    ("wagtailadmin", "access_admin"),
-    ("registrations", "view_registration"),
-    ("registrations", "change_registration"),
-    ("registrations", "add_checkin"),  # the gate check-in app (checkin_views.PERMISSION)
+# (app label, model, codename); the model (None: Wagtail's own, always there) lets a
+# first call create a permission that migrate has not yet. Apps standing on
+# registrations add theirs through extensions.staff_permission_register (the gate: its
+# check-in app).
+STAFF_PERMISSIONS: list[tuple[str, str | None, str]] = [
+    ("wagtailadmin", None, "access_admin"),
+    ("registrations", "registration", "view_registration"),
+    ("registrations", "registration", "change_registration"),
 ]
 
 
@@ -47,15 +51,17 @@ def audit_write(
 def staff_group_ensure() -> Group:
     """The ceremony staff group with its permissions; idempotent (call it at deploy)."""
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP_NAME)
-    for app_label, codename in STAFF_PERMISSIONS:
+    wanted = STAFF_PERMISSIONS + [
+        (p.app_label, p.model, p.codename) for p in extensions.staff_permissions()
+    ]
+    for app_label, model, codename in wanted:
         permission = Permission.objects.filter(
             content_type__app_label=app_label, codename=codename
         ).first()
-        if permission is None and app_label == "registrations":
+        if permission is None and model is not None:
             # Permissions are created after migrate; a first call may come before.
-            model = CheckIn if codename.endswith("checkin") else Registration
             permission, _created = Permission.objects.get_or_create(
-                content_type=ContentType.objects.get_for_model(model),
+                content_type=ContentType.objects.get_for_model(apps.get_model(app_label, model)),
                 codename=codename,
                 defaults={"name": f"Can {codename.replace('_', ' ')}"},
             )

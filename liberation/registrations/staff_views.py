@@ -26,6 +26,7 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
 from liberation.events.models import RegistrationSettings
 
+from . import extensions
 from .models import Registration
 from .screening import csv_cell, screening_export_csv, screening_import_csv
 from .selectors import (
@@ -60,7 +61,7 @@ ERROR_MESSAGES = {
 
 
 def checked_in_at(registration: Registration) -> datetime | None:
-    checkin = getattr(registration, "checkin", None)  # RelatedObjectDoesNotExist: None
+    checkin = extensions.checkin_of(registration)  # the gate's, when installed
     return checkin.scanned_at if checkin else None
 
 
@@ -340,7 +341,7 @@ class RegistrationIndexView(IndexView):
     FORMATS = (IndexView.FORMAT_CSV,)  # no XLSX: one format to audit and to sanitise
 
     def get_base_queryset(self):
-        queryset = super().get_base_queryset().select_related("ceremony", "checkin")
+        queryset = extensions.with_checkins(super().get_base_queryset().select_related("ceremony"))
         if self.is_export:
             queryset = queryset.prefetch_related("companions")
         return queryset
@@ -443,7 +444,7 @@ class RegistrationDetailView(InspectView):
         context.update(
             companions=registration.companions.all(),
             outbox=registration.messages.order_by("created_at", "pk"),
-            checkin=getattr(registration, "checkin", None),
+            checkin=extensions.checkin_of(registration),
             can_change=can_change,
             is_active=registration.status in Registration.ACTIVE,
             cancel_url=reverse("registrations_admin:cancel", args=[quote(registration.pk)]),

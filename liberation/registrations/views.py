@@ -35,8 +35,7 @@ from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.events.selectors import ceremony_page
 
-from . import ratelimit
-from .badges import badge_refusal
+from . import extensions, ratelimit
 from .forms import CompanionsForm, RegistrationForm
 from .models import Registration
 from .privacy import registration_data_export
@@ -436,7 +435,7 @@ def manage_context(request: HttpRequest, registration: Registration, token: str)
         "active": registration.status in Registration.ACTIVE,
         "can_cancel": active,
         "can_edit_companions": active and registration.ceremony.max_companions > 0,
-        "badge_url": f"{path}badge/" if badge_refusal(registration) is None else "",
+        "badge_url": extensions.badge_link(registration=registration, token=token),
         "companions": list(registration.companions.all()),
         "screening": registration.screening != Registration.Screening.NOT_REQUIRED,
     }
