@@ -28,7 +28,7 @@ urlpatterns += i18n_patterns(
     # Before Wagtail's catch-all: /fr/feed/ and /en/feed/.
     path("feed/", latest_content_feed, name="feed"),
     path("", include("liberation.registrations.urls")),
-    path("", include("liberation.registrations.badge_urls")),
+    path("", include("liberation.gate.urls")),
     path("", include("liberation.discovery.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

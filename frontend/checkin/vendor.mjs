@@ -1,12 +1,12 @@
 // Copy the browser libraries of the gate check-in app from node_modules into
-// liberation/static/checkin/vendor/, where Django serves them (no CDN at run time).
+// liberation/gate/static/checkin/vendor/, where Django serves them (no CDN at run time).
 // Run after `npm ci` (or `npm install <pkg>@<version>` to upgrade): `npm run vendor`.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = join(here, "..", "..", "liberation", "static", "checkin", "vendor");
+const target = join(here, "..", "..", "liberation", "gate", "static", "checkin", "vendor");
 const files = [
   ["jsqr/dist/jsQR.js", "jsQR.js"],
   ["jsqr/LICENSE", "jsQR.LICENSE.txt"],

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from liberation.events.selectors import ceremony_page
 from liberation.mail import services as mail
 from liberation.mail.models import OutboxMessage
 from liberation.mail.selectors import outbox_messages
@@ -70,8 +71,7 @@ def _subject(kind: str, title: str) -> str:
 
 def ceremony_page_for(registration: Registration):
     """The ceremony page in the registrant's language (or any language version)."""
-    pages = registration.ceremony.ceremony_pages.live()
-    return pages.filter(locale__language_code=registration.language).first() or pages.first()
+    return ceremony_page(settings=registration.ceremony_id, language=registration.language)
 
 
 _LOOK_UP = object()  # compose(): no page given, find it

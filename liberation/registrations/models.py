@@ -1,5 +1,6 @@
-"""Registrations to ceremonies, their companions, draws, badge keys, check-ins and the
-staff audit log (the emails waiting to be sent are in the mail app's outbox).
+"""Registrations to ceremonies, their companions, draws and the staff audit log (the
+emails waiting to be sent are in the mail app's outbox; badge keys and check-ins in the
+gate app).
 
 The rules (capacity, waiting list, draw) live in `services.py`; the constraints here
 are the database's own guarantee that they hold: one active registration per person
@@ -134,40 +135,6 @@ class DrawLog(models.Model):
 
     def __str__(self) -> str:
         return f"draw {self.ceremony_id} seed={self.seed}"
-
-
-class SigningKey(models.Model):
-    """The ceremony's Ed25519 key pair: badges are signed with it, and gates verify them
-    offline with the public key alone."""
-
-    ceremony = models.OneToOneField(
-        RegistrationSettings, on_delete=models.CASCADE, related_name="signing_key"
-    )
-    # A Fernet token of the raw 32 bytes under a key derived from BADGE_KEY_SECRET
-    # (badges.private_key_encrypt): a database dump alone cannot sign badges.
-    private_key = models.BinaryField(editable=False)
-    public_key = models.BinaryField(editable=False)  # raw 32 bytes
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"signing key of ceremony {self.ceremony_id}"
-
-
-class CheckIn(models.Model):
-    """One accepted entry at a gate. The scanner's nonce makes a replayed sync harmless;
-    one entry per registration makes a second badge scan answer "already checked in"."""
-
-    registration = models.OneToOneField(
-        Registration, on_delete=models.CASCADE, related_name="checkin"
-    )
-    nonce = models.CharField(max_length=64, unique=True)
-    gate = models.CharField(_("gate"), max_length=50, blank=True)
-    scanned_at = models.DateTimeField(_("scanned at"))
-    received_at = models.DateTimeField(auto_now_add=True)
-    staff = models.CharField(max_length=150, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.registration_id} at {self.scanned_at:%H:%M} ({self.gate})"
 
 
 class AuditLog(models.Model):

@@ -7,6 +7,11 @@ check-in, so that counts per state survive. Names, email address, birth data,
 nationality, the identity key, companions, and the address, body and errors of every
 email are gone. The management link stops working (the secret is blanked and
 `registration_for_token` ignores erased rows).
+
+Apps standing on registrations say what they keep about registrants through
+`extensions.PersonalData`: their section of the export, and what they erase, in the
+erasure's transaction. The gate adds the check-in to the export and keeps it at erasure
+(time and gate only, about a registration that no longer names anyone).
 """
 
 from datetime import datetime, timedelta
@@ -16,36 +21,22 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.models import RegistrationSettings
+from liberation.events.selectors import ceremony_page
 from liberation.mail.services import outbox_erase
 
-from . import emails
-from .models import AuditLog, CheckIn, Companion, Registration
+from . import emails, extensions
+from .models import AuditLog, Companion, Registration
+from .selectors import ceremonies_with_personal_data, ceremony_ends_at
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: can never be delivered
-
-
-def ceremony_ends_at(*, ceremony: RegistrationSettings) -> datetime:
-    """When the ceremony ended: the latest end (or start) over its pages in every
-    language, live or not. Without any page, the registration's closing time: the only
-    date left, and the one that errs towards erasing sooner."""
-    ends = [
-        end or start
-        for start, end in CeremonyPage.objects.filter(registration=ceremony).values_list(
-            "starts_at", "ends_at"
-        )
-    ]
-    return max(ends) if ends else ceremony.closes_at
 
 
 def erase_expired_personal_data(*, now: datetime) -> int:
     """Erase the registrants' identity data of every ceremony that ended more than its
     `retention_days` ago; returns how many registrations were erased. Idempotent."""
-    ceremonies = RegistrationSettings.objects.filter(
-        registrations__erased_at__isnull=True
-    ).distinct()
     erased = 0
-    for ceremony in ceremonies:
+    for ceremony in ceremonies_with_personal_data():
         ended = ceremony_ends_at(ceremony=ceremony)
         if now - ended > timedelta(days=ceremony.retention_days):
             erased += registrations_erase(ceremony=ceremony, now=now)
@@ -60,6 +51,9 @@ def registrations_erase(*, ceremony: RegistrationSettings, now: datetime) -> int
         RegistrationSettings.objects.select_for_update().get(pk=ceremony.pk)
         live = Registration.objects.filter(ceremony=ceremony, erased_at__isnull=True)
         of_live = {"registration__ceremony": ceremony, "registration__erased_at__isnull": True}
+        for data in extensions.personal_data():  # other apps' part, before ours is gone
+            if data.erase is not None:
+                data.erase(registrations=live, now=now)
         Companion.objects.filter(**of_live).delete()
         # Address, body and errors blanked; an unsent one is never delivered now.
         outbox_erase(source=emails.SOURCE, object_ids=live.values("pk"))
@@ -100,8 +94,7 @@ def registration_data_export(*, registration: Registration) -> dict:
     Leaves out the secret behind the management link (a credential, not data about the
     person) and email bodies (blanked once sent; they repeat the link).
     """
-    page = emails.ceremony_page_for(registration)
-    checkin = CheckIn.objects.filter(registration=registration).first()
+    page = ceremony_page(settings=registration.ceremony_id, language=registration.language)
     return {
         "exported_at": timezone.now().isoformat(),
         "ceremony": {
@@ -150,7 +143,5 @@ def registration_data_export(*, registration: Registration) -> dict:
             }
             for m in emails.messages_of(registration)
         ],
-        "check_in": (
-            {"scanned_at": _iso(checkin.scanned_at), "gate": checkin.gate} if checkin else None
-        ),
+        **{data.key: data.export(registration) for data in extensions.personal_data()},
     }

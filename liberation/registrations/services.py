@@ -517,7 +517,7 @@ def _offer_free_seats(ceremony: RegistrationSettings, now: datetime) -> list[Reg
 
 
 def _refuse_after_ceremony(ceremony: RegistrationSettings, now: datetime) -> None:
-    from .privacy import ceremony_ends_at
+    from .selectors import ceremony_ends_at
 
     if ceremony_ends_at(ceremony=ceremony) <= now:
         raise RegistrationError("past")

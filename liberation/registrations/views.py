@@ -33,12 +33,13 @@ from liberation.core import views as core_views
 from liberation.core.fragments import content_version, site_for_request
 from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.selectors import ceremony_page
 
-from . import ratelimit
-from .badges import badge_refusal
+from . import extensions, ratelimit
 from .forms import CompanionsForm, RegistrationForm
 from .models import Registration
 from .privacy import registration_data_export
+from .selectors import waitlist_rank
 from .services import (
     RegistrationError,
     companions_update,
@@ -120,11 +121,6 @@ def seats_left(ceremony: RegistrationSettings) -> int:
     return value
 
 
-def ceremony_page_in(ceremony: RegistrationSettings, language: str) -> CeremonyPage | None:
-    pages = CeremonyPage.objects.live().filter(registration=ceremony)
-    return pages.filter(locale__language_code=language).first() or pages.first()
-
-
 def settings_row(ceremony_id: int, *, cached: bool = False) -> RegistrationSettings | None:
     """The registration settings row by primary key: fresh, or (`cached`) as read at most
     SETTINGS_POST_SECONDS ago by this process.
@@ -156,14 +152,7 @@ def registration_page(
     key = f"registrations:page:{ceremony_id}:{language}"
     page = cache.get(key)
     if page is None:
-        pages = list(
-            CeremonyPage.objects.live()
-            .filter(registration_id=ceremony_id)
-            .select_related("locale")
-            .order_by("pk")
-        )
-        page = next((p for p in pages if p.locale.language_code == language), None)
-        page = page or (pages[0] if pages else None)
+        page = ceremony_page(settings=ceremony_id, language=language)
         if page is None:
             return None
         cache.set(key, page, FORM_PAGE_CACHE_SECONDS)
@@ -421,20 +410,8 @@ def _see_other(url: str) -> HttpResponse:
 # -- the management page -----------------------------------------------------------------
 
 
-def waitlist_rank(registration: Registration) -> int | None:
-    """The position shown: how many wait before this person, plus one."""
-    if registration.status != Status.WAITLISTED or registration.waitlist_position is None:
-        return None
-    ahead = Registration.objects.filter(
-        ceremony_id=registration.ceremony_id,
-        status=Status.WAITLISTED,
-        waitlist_position__lt=registration.waitlist_position,
-    ).count()
-    return ahead + 1
-
-
 def manage_context(request: HttpRequest, registration: Registration, token: str) -> dict:
-    page = ceremony_page_in(registration.ceremony, language_of(request))
+    page = ceremony_page(settings=registration.ceremony, language=language_of(request))
     past = page.is_past if page else False
     active = registration.status in Registration.ACTIVE and not past
     path = reverse("registrations:manage", args=[token])
@@ -451,14 +428,14 @@ def manage_context(request: HttpRequest, registration: Registration, token: str)
         "token": token,
         "manage_path": path,
         "manage_url": request.build_absolute_uri(path),
-        "rank": waitlist_rank(registration),
+        "rank": waitlist_rank(registration=registration),
         "offer_open": offer_open,
         "offered_until": _when(registration.offered_until) if registration.offered_until else None,
         "closes": _when(registration.ceremony.closes_at),
         "active": registration.status in Registration.ACTIVE,
         "can_cancel": active,
         "can_edit_companions": active and registration.ceremony.max_companions > 0,
-        "badge_url": f"{path}badge/" if badge_refusal(registration) is None else "",
+        "badge_url": extensions.badge_link(registration=registration, token=token),
         "companions": list(registration.companions.all()),
         "screening": registration.screening != Registration.Screening.NOT_REQUIRED,
     }

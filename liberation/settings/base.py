@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "liberation.events",
     "liberation.mail",
     "liberation.registrations",
+    "liberation.gate",
     "liberation.semantic",
     "liberation.discovery",
     "liberation.exchange",
@@ -232,7 +233,7 @@ REGISTRATION_RATE_LIMIT = (_rate, 60) if _rate else None
 # Behind a trusted proxy only, e.g. HTTP_X_FORWARDED_FOR.
 REGISTRATION_CLIENT_IP_HEADER = env_str("REGISTRATION_CLIENT_IP_HEADER", "") or None
 # Badge signing keys are stored encrypted under a key derived from this secret; empty
-# means SECRET_KEY (resolved in registrations/badges.py, after dev/test set theirs).
+# means SECRET_KEY (resolved in gate/keys.py, after dev/test set theirs).
 # Previous secrets, comma-separated, stay readable until `manage.py rotate_badge_keys`.
 BADGE_KEY_SECRET = env_str("BADGE_KEY_SECRET", "")
 BADGE_KEY_SECRET_FALLBACKS = env_list("BADGE_KEY_SECRET_FALLBACKS", "")

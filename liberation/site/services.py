@@ -25,7 +25,7 @@ from wagtail.models import (
 from liberation.content.services import ContentStructure, content_structure_ensure
 from liberation.core.models import FooterSettings, StandardPage
 from liberation.core.services import page_child_ensure, page_translation_ensure
-from liberation.registrations.admin_views import staff_group_ensure
+from liberation.registrations.staff_services import staff_group_ensure
 
 from .institutional import PAGES
 

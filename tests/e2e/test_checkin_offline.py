@@ -10,19 +10,10 @@ import base64
 import json
 
 import pytest
-from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
 
-from liberation import urls as project_urls
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, MOBILE
 
-urlpatterns = [
-    *i18n_patterns(
-        path("", include("liberation.registrations.badge_urls")), prefix_default_language=True
-    ),
-    *project_urls.urlpatterns,
-]
-pytestmark = [pytest.mark.e2e, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
@@ -35,7 +26,7 @@ def gate(live_server, django_db_serialized_rollback):
     from django.utils import timezone
 
     from liberation.events.models import RegistrationSettings
-    from liberation.registrations import badges
+    from liberation.gate import badges, printing
     from liberation.registrations.models import Registration
     from liberation.registrations.services import (
         Person,
@@ -65,16 +56,16 @@ def gate(live_server, django_db_serialized_rollback):
     typed, scanned, revoked = register(1, companions=1), register(2), register(3)
     Registration.objects.filter(pk=revoked.pk).update(badge_revoked_at=now)
     revoked.refresh_from_db()
-    text = badges.BadgeText(
+    text = printing.BadgeText(
         "Badge", "Cérémonie", "", "", ["Jeanne2 Moulin"], "", "", "", "", "", "", ""
     )
-    png = badges.badge_png(badges.badge_token(scanned), text)
+    png = printing.badge_png(badges.badge_token(scanned), text)
     forged = bytearray(badges.b45decode(badges.badge_token(typed)[4:]))
     forged[-1] ^= 1
 
     user = User.objects.create_user("porte-b", password="x")
     user.user_permissions.add(
-        Permission.objects.get(codename="add_checkin", content_type__app_label="registrations")
+        Permission.objects.get(codename="add_checkin", content_type__app_label="gate")
     )
     client = Client()
     client.force_login(user)
@@ -168,7 +159,7 @@ def test_gate_checks_badges_offline_then_syncs(gate):
         browser.close()
     assert outside == []
 
-    from liberation.registrations.models import CheckIn
+    from liberation.gate.models import CheckIn
 
     checkins = list(CheckIn.objects.filter(registration__ceremony=gate["ceremony"]))
     assert len(checkins) == 2

@@ -1,18 +1,18 @@
-"""Encrypt the badge signing keys stored raw before (see badges.private_key_encrypt).
+"""Encrypt the badge signing keys stored raw before (see gate.keys.private_key_encrypt).
 
 A raw key is exactly 32 bytes; an encrypted one (a Fernet token) is longer, so each
 direction converts only the rows still in the other form and can run again safely.
 The reverse decrypts with the current secret or a fallback.
 
-The crypto is the app's own (badges.py), imported at run time: these functions must
-write exactly what the reader reads.
+The crypto is the gate's (gate/keys.py; registrations/badges.py when this was written),
+imported at run time: these functions must write exactly what the reader reads.
 """
 
 from django.db import migrations
 
 
 def encrypt_raw_keys(apps, schema_editor):
-    from liberation.registrations.badges import RAW_PRIVATE_KEY_BYTES, private_key_encrypt
+    from liberation.gate.keys import RAW_PRIVATE_KEY_BYTES, private_key_encrypt
 
     SigningKey = apps.get_model("registrations", "SigningKey")
     alias = schema_editor.connection.alias
@@ -24,7 +24,7 @@ def encrypt_raw_keys(apps, schema_editor):
 
 
 def decrypt_keys(apps, schema_editor):
-    from liberation.registrations.badges import RAW_PRIVATE_KEY_BYTES, private_key_decrypt
+    from liberation.gate.keys import RAW_PRIVATE_KEY_BYTES, private_key_decrypt
 
     SigningKey = apps.get_model("registrations", "SigningKey")
     alias = schema_editor.connection.alias

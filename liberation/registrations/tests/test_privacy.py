@@ -13,9 +13,9 @@ from django.utils import timezone
 from liberation.events.models import CeremonyPage
 from liberation.mail.delivery import outbox_deliver
 from liberation.mail.models import OutboxMessage
-from liberation.registrations.models import CheckIn, Companion, Registration
+from liberation.registrations import extensions
+from liberation.registrations.models import Companion, Registration
 from liberation.registrations.privacy import (
-    ceremony_ends_at,
     erase_expired_personal_data,
     registration_data_export,
 )
@@ -43,7 +43,7 @@ def person(given: str, surname: str, year: int) -> Person:
 
 @pytest.fixture
 def ceremony_with_people(make_ceremony):
-    """A screened ceremony: confirmed (with a companion, checked in), waiting, cancelled."""
+    """A screened ceremony: confirmed (one with a companion), waiting, cancelled."""
     ceremony = make_ceremony(
         capacity=3,
         screening_required=True,
@@ -65,13 +65,6 @@ def ceremony_with_people(make_ceremony):
             )
         )
     registration_cancel(registration=created[3].registration)
-    CheckIn.objects.create(
-        registration=created[0].registration,
-        nonce="n-1",
-        gate="B",
-        scanned_at=timezone.now(),
-        staff="agent",
-    )
     return ceremony, created
 
 
@@ -111,7 +104,6 @@ def test_erases_identity_data_and_keeps_counts(ceremony_with_people):
     assert counts(ceremony) == before
     ceremony.refresh_from_db()
     assert ceremony.seats_taken == seats_taken
-    assert CheckIn.objects.filter(registration=created[0].registration).exists()
     assert Companion.objects.count() == 0
     for registration in Registration.objects.filter(ceremony=ceremony):
         assert registration.erased_at == now
@@ -150,14 +142,6 @@ def test_an_unsent_email_is_never_delivered_after_erasure(ceremony_with_people):
     assert OutboxMessage.objects.filter(last_error__contains="erased").count() == unsent
 
 
-def test_end_of_a_ceremony_is_the_latest_page_end_or_the_closing_time(make_ceremony):
-    ceremony = make_ceremony()
-    page = CeremonyPage.objects.get(registration=ceremony)
-    assert ceremony_ends_at(ceremony=ceremony) == page.starts_at  # no end: the start
-    CeremonyPage.objects.filter(pk=page.pk).update(registration=None)
-    assert ceremony_ends_at(ceremony=ceremony) == ceremony.closes_at
-
-
 def test_data_export_holds_everything_about_the_person(ceremony_with_people):
     ceremony, created = ceremony_with_people
     registration = created[0].registration
@@ -182,7 +166,70 @@ def test_data_export_holds_everything_about_the_person(ceremony_with_people):
     [message] = data["messages"]
     assert message["kind"] == "confirmation" and message["sent_at"]
     assert message["subject"].endswith(f"Cérémonie {ceremony.pk}")
-    assert data["check_in"]["gate"] == "B"
     # Not a credential: neither the secret nor the management token.
     text = json.dumps(data)
     assert registration.secret not in text and created[0].token not in text
+
+
+# --- What other apps keep (extensions.PersonalData) ----------------------------------
+
+
+@pytest.fixture
+def other_app(monkeypatch):
+    """An app standing on registrations that keeps a note per registrant: its erase()
+    and export() record what they were given."""
+    calls = []
+
+    def erase(*, registrations, now):
+        # Inside the erasure's transaction, before registrations' own fields are blanked.
+        calls.append(([r.given_name for r in registrations], now, in_atomic_block()))
+
+    monkeypatch.setattr(extensions, "_personal_data", {})
+    extensions.personal_data_register(
+        extensions.PersonalData(
+            key="note", export=lambda registration: {"of": registration.reference}, erase=erase
+        )
+    )
+    return calls
+
+
+def in_atomic_block() -> bool:
+    from django.db import connection
+
+    return connection.in_atomic_block
+
+
+def test_other_apps_erase_their_part_in_the_same_transaction(ceremony_with_people, other_app):
+    ceremony, created = ceremony_with_people
+    now = timezone.now()
+    ended(ceremony, 31, now)
+    assert erase_expired_personal_data(now=now) == 4
+    [(names, when, atomic)] = other_app
+    assert sorted(names) == ["Jeanne0", "Jeanne1", "Jeanne2", "Jeanne3"]  # not yet blanked
+    assert when == now and atomic
+    assert erase_expired_personal_data(now=now) == 0 and len(other_app) == 1  # once
+
+
+def test_a_failing_part_undoes_the_whole_erasure(ceremony_with_people, monkeypatch):
+    ceremony, _created = ceremony_with_people
+    now = timezone.now()
+    ended(ceremony, 31, now)
+
+    def broken(*, registrations, now):
+        raise RuntimeError("the other app's store is down")
+
+    monkeypatch.setattr(extensions, "_personal_data", {})
+    extensions.personal_data_register(
+        extensions.PersonalData(key="note", export=lambda r: None, erase=broken)
+    )
+    with pytest.raises(RuntimeError):
+        erase_expired_personal_data(now=now)
+    assert not Registration.objects.filter(erased_at__isnull=False).exists()
+    assert Companion.objects.count() == 1
+
+
+def test_other_apps_add_their_section_to_the_export(ceremony_with_people, other_app):
+    _ceremony, created = ceremony_with_people
+    registration = created[0].registration
+    data = registration_data_export(registration=registration)
+    assert data["note"] == {"of": registration.reference}

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.users.models import UserProfile
 
-from liberation.registrations.admin_views import staff_group_ensure
 from liberation.registrations.models import AuditLog, Registration
 from liberation.registrations.screening import screening_export_csv, screening_import_csv
 from liberation.registrations.services import (
@@ -22,6 +21,7 @@ from liberation.registrations.services import (
     registration_create,
     screening_decide,
 )
+from liberation.registrations.staff_services import staff_group_ensure
 
 S = Registration.Status
 SCR = Registration.Screening

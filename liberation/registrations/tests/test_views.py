@@ -676,23 +676,6 @@ def test_download_my_data(client, make_ceremony):
     assert registration.secret not in download.content.decode()
 
 
-def test_badge_link_only_when_confirmed_and_screened(client, make_ceremony):
-    ceremony = make_ceremony(screening_required=True, ask_birth_date=True, capacity=1)
-    created = registration_create(
-        ceremony=ceremony,
-        request=RegistrationRequest(
-            email="a@example.org",
-            registrant=Person(given_name="A", surname="B", birth_date=dt.date(1950, 1, 1)),
-        ),
-    )
-    html = text(client.get(f"/en/r/{created.token}/"))
-    assert 'id="badge-link"' not in html and 'id="screening-pending"' in html
-    Registration.objects.filter(pk=created.registration.pk).update(screening="approved")
-    assert 'id="badge-link"' in text(client.get(f"/en/r/{created.token}/"))
-    Registration.objects.filter(pk=created.registration.pk).update(badge_revoked_at=timezone.now())
-    assert 'id="badge-link"' not in text(client.get(f"/en/r/{created.token}/"))
-
-
 def test_management_page_in_french(client, make_ceremony):
     created = service_register(make_ceremony(max_companions=1), 1)
     response = client.get(f"/fr/r/{created.token}/")

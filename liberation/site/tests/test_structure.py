@@ -63,7 +63,7 @@ def test_submitting_a_page_starts_the_review(structure, make_page, django_user_m
 
 
 def test_structure_creates_the_ceremony_staff_group(structure):
-    from liberation.registrations.admin_views import STAFF_GROUP_NAME
+    from liberation.registrations.staff_services import STAFF_GROUP_NAME
 
     group = Group.objects.get(name=STAFF_GROUP_NAME)
     assert group.permissions.filter(codename="add_checkin").exists()

@@ -10,7 +10,7 @@ See docs/checkin.md, Keys.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liberation.registrations.badges import SigningKeyUnreadable, signing_keys_reencrypt
+from liberation.gate.keys import SigningKeyUnreadable, signing_keys_reencrypt
 
 
 class Command(BaseCommand):

@@ -21,9 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from liberation.events.models import RegistrationSettings
+from liberation.registrations.models import Registration
+from liberation.registrations.selectors import registration_by_reference
 
 from . import badges
-from .models import CheckIn, Registration
+from .models import CheckIn
 
 NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # A gate's clock may be a little ahead; a scan "from the future" beyond this is dated
@@ -110,11 +112,7 @@ def _identify(
         if parts is None:
             return _refused("malformed")
         reference, check = parts
-    registration = (
-        Registration.objects.filter(ceremony=ceremony, reference=reference)
-        .prefetch_related("companions")
-        .first()
-    )
+    registration = registration_by_reference(ceremony=ceremony, reference=reference)
     if registration is None:
         # A valid signature over an unknown reference would mean a leaked key; a typed
         # code is simply wrong.

@@ -3,20 +3,24 @@
 Reached through the private management token, like the management page. Only a
 confirmed registration whose screening is approved (or not required) has one; any
 other answers with a page that says why (403), and an unknown token with 404.
+`badge_link` gives the management page its link to the badge (registered with
+registrations in apps.py).
 """
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from liberation.core.templatetags.liberation_tags import localized_date
+from liberation.events.selectors import ceremony_page
+from liberation.registrations.models import Registration
+from liberation.registrations.services import registration_for_token
 
-from . import badges
-from .models import Registration
-from .services import registration_for_token
+from . import badges, printing
 
 
 def _unavailable_message(reason: str) -> str:
@@ -44,7 +48,7 @@ def _no_badge(request: HttpRequest, token: str, reason: str) -> HttpResponse:
     language = translation.get_language() or "fr"
     response = render(
         request,
-        "registrations/badge_unavailable.html",
+        "gate/badge_unavailable.html",
         {
             "reason": reason,
             "message": _unavailable_message(reason),
@@ -82,7 +86,7 @@ def _seats_line(seats: int) -> str:
 
 def _badge_context(registration: Registration, token: str) -> dict:
     language = translation.get_language() or "fr"
-    page = badges.ceremony_page_for(registration.ceremony, language)
+    page = ceremony_page(settings=registration.ceremony, language=language)
     badge_token = badges.badge_token(registration)
     return {
         "registration": registration,
@@ -97,13 +101,13 @@ def _badge_context(registration: Registration, token: str) -> dict:
         "seats_line": _seats_line(registration.seats),
         "badge_token": badge_token,
         "code": badges.badge_code(registration),
-        "qr_svg": badges.qr_svg(badge_token, title=_("QR code of the badge")),
+        "qr_svg": printing.qr_svg(badge_token, title=_("QR code of the badge")),
         "manage_url": f"/{language}/r/{token}/",
     }
 
 
-def _badge_text(context: dict) -> badges.BadgeText:
-    return badges.BadgeText(
+def _badge_text(context: dict) -> printing.BadgeText:
+    return printing.BadgeText(
         heading=_("Admission badge"),
         title=context["title"],
         when=context["when"],
@@ -120,6 +124,13 @@ def _badge_text(context: dict) -> badges.BadgeText:
     )
 
 
+def badge_link(registration: Registration, token: str) -> str:
+    """The badge page of a registration that has a badge, else "" (no link)."""
+    if badges.badge_refusal(registration) is not None:
+        return ""
+    return reverse("badges:badge", args=[token])
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-store"
@@ -132,7 +143,7 @@ def badge_page(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(registration, HttpResponse):
         return registration
     context = _badge_context(registration, token)
-    return _private(render(request, "registrations/badge.html", context))
+    return _private(render(request, "gate/badge.html", context))
 
 
 @never_cache
@@ -141,7 +152,7 @@ def badge_png(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(registration, HttpResponse):
         return registration
     context = _badge_context(registration, token)
-    content = badges.badge_png(context["badge_token"], _badge_text(context))
+    content = printing.badge_png(context["badge_token"], _badge_text(context))
     response = HttpResponse(content, content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="badge-{registration.reference}.png"'
     return _private(response)
@@ -153,7 +164,7 @@ def badge_pdf(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(registration, HttpResponse):
         return registration
     context = _badge_context(registration, token)
-    content = badges.badge_pdf(context["badge_token"], _badge_text(context))
+    content = printing.badge_pdf(context["badge_token"], _badge_text(context))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="badge-{registration.reference}.pdf"'
     return _private(response)

@@ -5,16 +5,14 @@ import json
 import zoneinfo
 
 import pytest
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib.auth.models import Permission, User
 from django.test import Client
-from django.urls import include, path
 from django.utils import timezone, translation
 
-from liberation import urls as project_urls
-from liberation.registrations import badges
-from liberation.registrations.checkin import checkin_record
-from liberation.registrations.models import AuditLog, CheckIn, Registration
+from liberation.gate import badges
+from liberation.gate.checkin import checkin_record
+from liberation.gate.models import CheckIn
+from liberation.registrations.models import AuditLog, Registration
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -23,14 +21,6 @@ from liberation.registrations.services import (
     registration_create,
     screening_decide,
 )
-
-urlpatterns = [
-    *i18n_patterns(
-        path("", include("liberation.registrations.badge_urls")), prefix_default_language=True
-    ),
-    *project_urls.urlpatterns,
-]
-pytestmark = pytest.mark.urls(__name__)
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
@@ -207,7 +197,7 @@ def test_scan_dated_in_the_future_is_dated_on_receipt(ceremony, badge):
 def agent(db):
     user = User.objects.create_user("agent", password="x")
     user.user_permissions.add(
-        Permission.objects.get(codename="add_checkin", content_type__app_label="registrations")
+        Permission.objects.get(codename="add_checkin", content_type__app_label="gate")
     )
     client = Client()
     client.force_login(user)

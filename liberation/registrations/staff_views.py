@@ -1,30 +1,18 @@
-"""Staff tools in the Wagtail admin: registrations listed, filtered, searched, exported
+"""Staff pages in the Wagtail admin: registrations listed, filtered, searched, exported
 and inspected; per ceremony, the counts, the screening export and import, a message to
 every confirmed registrant, the draw; per registration, cancel and revoke the badge.
 
-The first part holds the staff operations as plain functions (each writes its audit
-row in the same transaction as its change); the second the admin views, which check
-the permission, parse, call one of them and render. `wagtail_hooks.py` registers the
-viewsets.
-
-Permissions are Django's on Registration: `view_registration` lists and inspects (and
-exports the list), `change_registration` acts (message, draw, screening, cancel,
-revoke). `staff_group_ensure()` creates the ceremony staff group with both.
+Each view checks the permission, parses, calls one staff service (staff_services.py)
+and renders; what it shows comes from selectors.py, the forms from staff_forms.py.
+`wagtail_hooks.py` groups these views into viewsets and the admin menu.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from django import forms
 from django.contrib.admin.utils import quote
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
@@ -32,31 +20,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin import messages
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
-from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from liberation.events.models import RegistrationSettings
 
-from . import emails
-from .models import AuditLog, CheckIn, DrawLog, Registration
-from .screening import MAX_IMPORT_BYTES, csv_cell, screening_export_csv, screening_import_csv
-from .services import RegistrationError, draw_run, registration_cancel
-
-Status = Registration.Status
-
-STAFF_GROUP_NAME = "Équipe cérémonie"
-STAFF_PERMISSIONS = [
-    ("wagtailadmin", "access_admin"),
-    ("registrations", "view_registration"),
-    ("registrations", "change_registration"),
-    ("registrations", "add_checkin"),  # the gate check-in app (checkin_views.PERMISSION)
-]
+from . import emails, extensions
+from .models import Registration
+from .screening import csv_cell, screening_export_csv, screening_import_csv
+from .selectors import (
+    ceremonies_for_staff,
+    ceremony_audit_latest,
+    ceremony_counts,
+    ceremony_draw,
+    confirmed_recipients,
+    has_identity_data,
+)
+from .services import RegistrationError
+from .staff_forms import ConfirmForm, DrawForm, MessageForm, RevokeForm, ScreeningImportForm
+from .staff_services import (
+    audit_write,
+    badge_revoke,
+    draw_run_by_staff,
+    message_confirmed_send,
+    registration_cancel_by_staff,
+    registrations_export_record,
+)
 
 ERROR_MESSAGES = {
     "not_draw": gettext_lazy(
@@ -70,236 +60,9 @@ ERROR_MESSAGES = {
 }
 
 
-# --- Staff operations -------------------------------------------------------------
-
-
-def audit_write(
-    *,
-    user: AbstractBaseUser,
-    action: str,
-    ceremony: RegistrationSettings | None = None,
-    detail: str = "",
-) -> AuditLog:
-    return AuditLog.objects.create(
-        user=user.get_username(), action=action, ceremony=ceremony, detail=detail
-    )
-
-
-def staff_group_ensure() -> Group:
-    """The ceremony staff group with its permissions; idempotent (call it at deploy)."""
-    group, _created = Group.objects.get_or_create(name=STAFF_GROUP_NAME)
-    for app_label, codename in STAFF_PERMISSIONS:
-        permission = Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
-        if permission is None and app_label == "registrations":
-            # Permissions are created after migrate; a first call may come before.
-            model = CheckIn if codename.endswith("checkin") else Registration
-            permission, _created = Permission.objects.get_or_create(
-                content_type=ContentType.objects.get_for_model(model),
-                codename=codename,
-                defaults={"name": f"Can {codename.replace('_', ' ')}"},
-            )
-        if permission is not None:
-            group.permissions.add(permission)
-    return group
-
-
-@dataclass(frozen=True)
-class CeremonyCounts:
-    capacity: int
-    seats_taken: int  # confirmed and offered seats: what capacity is checked against
-    confirmed: int
-    confirmed_seats: int
-    offered: int
-    waitlisted: int
-    waitlisted_seats: int
-    applied: int
-    applied_seats: int
-    cancelled: int  # by the registrant or staff, or an offer that expired
-    refused: int
-    screening_pending: int
-    checked_in: int
-    checked_in_seats: int
-
-    @property
-    def seats_left(self) -> int:
-        return max(0, self.capacity - self.seats_taken)
-
-
-def ceremony_counts(*, ceremony: RegistrationSettings) -> CeremonyCounts:
-    """The registrations of a ceremony counted per state, in one query."""
-
-    def count(condition: Q) -> Count:
-        return Count("pk", filter=condition)
-
-    def seats(condition: Q) -> Sum:
-        return Sum("seats", filter=condition, default=0)
-
-    by_status = {status: Q(status=status) for status in Status.values}
-    totals = Registration.objects.filter(ceremony=ceremony).aggregate(
-        confirmed=count(by_status[Status.CONFIRMED]),
-        confirmed_seats=seats(by_status[Status.CONFIRMED]),
-        offered=count(by_status[Status.OFFERED]),
-        waitlisted=count(by_status[Status.WAITLISTED]),
-        waitlisted_seats=seats(by_status[Status.WAITLISTED]),
-        applied=count(by_status[Status.APPLIED]),
-        applied_seats=seats(by_status[Status.APPLIED]),
-        cancelled=count(Q(status__in=[Status.CANCELLED, Status.EXPIRED])),
-        refused=count(by_status[Status.REFUSED]),
-        screening_pending=count(
-            Q(screening=Registration.Screening.PENDING, status__in=Registration.ACTIVE)
-        ),
-    )
-    checked = CheckIn.objects.filter(registration__ceremony=ceremony).aggregate(
-        checked_in=Count("pk"), checked_in_seats=Sum("registration__seats", default=0)
-    )
-    ceremony.refresh_from_db(fields=["seats_taken", "capacity"])
-    return CeremonyCounts(
-        capacity=ceremony.capacity, seats_taken=ceremony.seats_taken, **totals, **checked
-    )
-
-
-def confirmed_recipients(*, ceremony: RegistrationSettings):
-    return ceremony.registrations.filter(
-        status=Status.CONFIRMED, erased_at__isnull=True
-    ).select_related("ceremony")
-
-
-def message_confirmed_send(
-    *, ceremony: RegistrationSettings, text: str, user: AbstractBaseUser
-) -> int:
-    """Queue the staff's text to every confirmed registrant, each in their language;
-    returns how many messages were queued."""
-    text = text.strip()
-    with transaction.atomic():
-        sent = 0
-        for registration in confirmed_recipients(ceremony=ceremony):
-            emails.queue(registration=registration, kind=emails.Kind.MESSAGE, extra=text)
-            sent += 1
-        audit_write(
-            user=user, action="message_confirmed", ceremony=ceremony, detail=f"{sent}: {text}"
-        )
-    return sent
-
-
-def draw_run_by_staff(
-    *, ceremony: RegistrationSettings, seed: str | None, user: AbstractBaseUser
-) -> DrawLog:
-    """`services.draw_run`, audit-logged; raises RegistrationError as it does."""
-    with transaction.atomic():
-        log = draw_run(ceremony=ceremony, seed=seed or None, performed_by=user.get_username())
-        audit_write(
-            user=user,
-            action="draw_run",
-            ceremony=ceremony,
-            detail=f"seed={log.seed} confirmed={log.confirmed} waitlisted={log.waitlisted}",
-        )
-    return log
-
-
-def registration_cancel_by_staff(*, registration: Registration, user: AbstractBaseUser) -> None:
-    """`services.registration_cancel`, audit-logged; raises RegistrationError("not_active")."""
-    with transaction.atomic():
-        registration_cancel(registration=registration)
-        audit_write(
-            user=user,
-            action="registration_cancel",
-            ceremony=registration.ceremony,
-            detail=registration.reference,
-        )
-
-
-def badge_revoke(
-    *,
-    registration: Registration,
-    user: AbstractBaseUser,
-    cancel: bool = False,
-    now: datetime | None = None,
-) -> bool:
-    """Put the badge on the revocation list (once) and, if asked, cancel the
-    registration; returns whether it was cancelled (it must still be active)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        Registration.objects.filter(pk=registration.pk, badge_revoked_at__isnull=True).update(
-            badge_revoked_at=now
-        )
-        registration.refresh_from_db()
-        cancelled = cancel and registration.status in Registration.ACTIVE
-        if cancelled:
-            registration_cancel(registration=registration)
-        audit_write(
-            user=user,
-            action="badge_revoke",
-            ceremony=registration.ceremony,
-            detail=f"{registration.reference}{' cancelled' if cancelled else ''}",
-        )
-    return cancelled
-
-
-def has_identity_data(registration: Registration) -> bool:
-    people = [registration, *registration.companions.all()]
-    return any(p.birth_date or p.birth_place or p.nationality for p in people)
-
-
 def checked_in_at(registration: Registration) -> datetime | None:
-    checkin = getattr(registration, "checkin", None)  # RelatedObjectDoesNotExist: None
+    checkin = extensions.checkin_of(registration)  # the gate's, when installed
     return checkin.scanned_at if checkin else None
-
-
-# --- Forms ------------------------------------------------------------------------
-
-
-class ConfirmForm(forms.Form):
-    pass
-
-
-class MessageForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Message"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=gettext_lazy(
-            "Sent as it is to every confirmed registrant, after a greeting and before the "
-            "ceremony's practical details. Write it in both languages if registrants speak "
-            "French and English."
-        ),
-    )
-
-
-class DrawForm(forms.Form):
-    seed = forms.CharField(
-        label=gettext_lazy("Seed"),
-        max_length=64,
-        required=False,
-        help_text=gettext_lazy(
-            "Optional. The same seed over the same applications gives the same order; "
-            "leave it empty for a random one. It is logged either way."
-        ),
-    )
-
-
-class ScreeningImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Decisions file (CSV)"),
-        help_text=gettext_lazy(
-            "Columns “reference” and “decision” (approved or refused); other columns are "
-            "ignored, so the exported file can come back with its decision column filled in."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {"size": 5})
-        return upload
-
-
-class RevokeForm(forms.Form):
-    cancel = forms.BooleanField(
-        label=gettext_lazy("Also cancel the registration (its seats go to the waiting list)"),
-        required=False,
-    )
 
 
 # --- Views: ceremonies ------------------------------------------------------------
@@ -334,7 +97,7 @@ class CeremonyIndexView(StaffViewMixin, TemplateView):
                 "url": reverse("registrations_ceremonies:detail", args=[ceremony.pk]),
                 "list_url": _list_url(ceremony),
             }
-            for ceremony in RegistrationSettings.objects.order_by("-opens_at", "pk")
+            for ceremony in ceremonies_for_staff()
         ]
         return context
 
@@ -394,7 +157,7 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
 
         context.update(
             counts=ceremony_counts(ceremony=ceremony),
-            draw=DrawLog.objects.filter(ceremony=ceremony).first(),
+            draw=ceremony_draw(ceremony=ceremony),
             is_draw=ceremony.mode == RegistrationSettings.Mode.DRAW,
             state=ceremony.state(),
             can_change=self.can_change,
@@ -404,7 +167,7 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
             draw_url=url("draw"),
             screening_export_url=url("screening_export"),
             screening_import_url=url("screening_import"),
-            audit=AuditLog.objects.filter(ceremony=ceremony)[:20],
+            audit=ceremony_audit_latest(ceremony=ceremony),
         )
         return context
 
@@ -561,40 +324,8 @@ class ScreeningImportView(ActionFormView):
         return redirect(self.ceremony_url)
 
 
-class CeremonyToolsViewSet(ViewSet):
-    name = "registrations_ceremonies"
-    url_prefix = "registrations/ceremonies"
-    icon = "calendar-check"
-    menu_label = gettext_lazy("Ceremonies")
-
-    @cached_property
-    def menu_item_class(self):
-        class CeremoniesMenuItem(MenuItem):
-            def is_shown(self, request):
-                return _can_view(request.user)
-
-        return CeremoniesMenuItem
-
-    def get_urlpatterns(self):
-        return [
-            path("", CeremonyIndexView.as_view(), name="index"),
-            path("<int:pk>/", CeremonyDetailView.as_view(), name="detail"),
-            path("<int:pk>/message/", MessageAllView.as_view(), name="message"),
-            path("<int:pk>/draw/", DrawView.as_view(), name="draw"),
-            path(
-                "<int:pk>/screening/export/",
-                ScreeningExportView.as_view(),
-                name="screening_export",
-            ),
-            path(
-                "<int:pk>/screening/import/",
-                ScreeningImportView.as_view(),
-                name="screening_import",
-            ),
-        ]
-
-
-def _can_view(user) -> bool:
+def can_view(user) -> bool:
+    """Whether the staff menu shows: either registrations permission."""
     return user.has_perm("registrations.view_registration") or user.has_perm(
         "registrations.change_registration"
     )
@@ -610,7 +341,7 @@ class RegistrationIndexView(IndexView):
     FORMATS = (IndexView.FORMAT_CSV,)  # no XLSX: one format to audit and to sanitise
 
     def get_base_queryset(self):
-        queryset = super().get_base_queryset().select_related("ceremony", "checkin")
+        queryset = extensions.with_checkins(super().get_base_queryset().select_related("ceremony"))
         if self.is_export:
             queryset = queryset.prefetch_related("companions")
         return queryset
@@ -668,11 +399,11 @@ class RegistrationIndexView(IndexView):
         if self.is_export:
             query = self.request.GET.copy()
             query.pop("export", None)
-            audit_write(
+            registrations_export_record(
                 user=self.request.user,
-                action="registrations_export",
                 ceremony=self.filtered_ceremony,
-                detail=f"{context['object_list'].count()} rows; {query.urlencode()}",
+                rows=context["object_list"].count(),
+                query=query.urlencode(),
             )
         return super().render_to_response(context, **response_kwargs)
 
@@ -694,7 +425,7 @@ class RegistrationDetailView(InspectView):
         )
 
     def get(self, request, *args, **kwargs):
-        if has_identity_data(self.object):
+        if has_identity_data(registration=self.object):
             audit_write(
                 user=request.user,
                 action="registration_view",
@@ -713,7 +444,7 @@ class RegistrationDetailView(InspectView):
         context.update(
             companions=registration.companions.all(),
             outbox=emails.message_history(registration),
-            checkin=getattr(registration, "checkin", None),
+            checkin=extensions.checkin_of(registration),
             can_change=can_change,
             is_active=registration.status in Registration.ACTIVE,
             cancel_url=reverse("registrations_admin:cancel", args=[quote(registration.pk)]),
@@ -814,125 +545,3 @@ class BadgeRevokeView(RegistrationActionView):
             text = _("Badge of %(reference)s revoked.")
         messages.success(self.request, text % {"reference": self.registration.reference})
         return redirect(self.detail_url)
-
-
-class RegistrationViewSet(ModelViewSet):
-    """Registrations are changed only through the services: no add, edit, copy or
-    delete view; the detail (inspect) view leads to the staff actions."""
-
-    model = Registration
-    name = "registrations_admin"  # "registrations" is the public URLs' namespace
-    url_prefix = "registrations"
-    icon = "user"
-    menu_label = gettext_lazy("All registrations")
-    index_view_class = RegistrationIndexView
-    inspect_view_class = RegistrationDetailView
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
-    index_results_template_name = "registrations/admin/index_results.html"
-    inspect_template_name = "registrations/admin/registration_detail.html"
-    ordering = "-created_at"
-    list_per_page = 50
-    list_display = [
-        "reference",
-        "surname",
-        "given_name",
-        "email",
-        "ceremony",
-        "status",
-        "screening",
-        "seats",
-        "waitlist_position",
-        Column("checked_in", label=gettext_lazy("Checked in"), accessor=checked_in_at),
-        "created_at",
-    ]
-    list_filter = ["ceremony", "status", "screening"]
-    search_fields = ["reference", "surname", "given_name", "email"]
-    search_backend_name = None  # plain database lookups (icontains)
-    # Names and email only: identity data leaves through the screening export alone.
-    list_export = [
-        "reference",
-        "ceremony",
-        "surname",
-        "given_name",
-        "email",
-        "language",
-        "seats",
-        "companions",
-        "status",
-        "screening",
-        "waitlist_position",
-        "created_at",
-        "checked_in_at",
-        "badge_revoked_at",
-    ]
-    export_headings = {
-        "companions": gettext_lazy("Companions"),
-        "checked_in_at": gettext_lazy("Checked in at"),
-        "ceremony": gettext_lazy("Ceremony"),
-    }
-    export_filename = "registrations"
-    inspect_view_fields = [
-        "reference",
-        "ceremony",
-        "status",
-        "screening",
-        "language",
-        "email",
-        "surname",
-        "given_name",
-        "birth_date",
-        "birth_place",
-        "nationality",
-        "seats",
-        "waitlist_position",
-        "offered_until",
-        "created_at",
-        "updated_at",
-        "badge_revoked_at",
-        "erased_at",
-    ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        # No create, edit, delete, history or usage view: never link to them.
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                "history_url_name": None,
-                "usage_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("<int:pk>/cancel/", RegistrationCancelView.as_view(), name="cancel"),
-            path("<int:pk>/revoke/", BadgeRevokeView.as_view(), name="revoke"),
-        ]
-
-    @property
-    def url_finder_class(self):
-        return type(
-            "RegistrationURLFinder",
-            (ModelAdminURLFinder,),
-            {"edit_url_name": self.get_url_name("inspect")},
-        )
-
-    def get_permissions_to_register(self):
-        return Permission.objects.filter(
-            content_type=ContentType.objects.get_for_model(Registration),
-            codename__in=["view_registration", "change_registration"],
-        )
-
-
-class RegistrationsMenuGroup(ViewSetGroup):
-    menu_label = gettext_lazy("Registrations")
-    menu_icon = "group"
-    menu_order = 250
-    items = (CeremonyToolsViewSet, RegistrationViewSet)

@@ -1,7 +1,8 @@
 """Badges (registrant, by private token) and gate check-in (staff).
 
 Included inside `i18n_patterns`, before Wagtail's catch-all:
-    path("", include("liberation.registrations.badge_urls")),
+    path("", include("liberation.gate.urls")),
+The namespace stays `badges` (the URL names of docs/checkin.md).
 """
 
 from django.urls import path

@@ -5,13 +5,11 @@ import datetime as dt
 import json
 
 import pytest
-from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
 from django.utils import timezone
 
-from liberation import urls as project_urls
-from liberation.registrations import badges
-from liberation.registrations.models import Registration, SigningKey
+from liberation.gate import badges, keys, printing
+from liberation.gate.models import SigningKey
+from liberation.registrations.models import Registration
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -21,16 +19,6 @@ from liberation.registrations.services import (
     registration_create,
     screening_decide,
 )
-
-# Until liberation/urls.py includes the badge URLs, the tests mount them themselves
-# (the same include line, ahead of the project's own patterns).
-urlpatterns = [
-    *i18n_patterns(
-        path("", include("liberation.registrations.badge_urls")), prefix_default_language=True
-    ),
-    *project_urls.urlpatterns,
-]
-pytestmark = pytest.mark.urls(__name__)
 
 
 def register(ceremony, n=1, companions=0, **kwargs):
@@ -53,13 +41,13 @@ def register(ceremony, n=1, companions=0, **kwargs):
 
 def test_signing_key_is_created_once_per_ceremony(make_ceremony):
     ceremony = make_ceremony()
-    first = badges.signing_key_for(ceremony)
-    again = badges.signing_key_for(ceremony)
+    first = keys.signing_key_for(ceremony)
+    again = keys.signing_key_for(ceremony)
     assert first.pk == again.pk
     assert len(bytes(first.public_key)) == 32
     assert len(bytes(first.private_key)) > 32  # encrypted (test_signing_keys.py)
     assert SigningKey.objects.filter(ceremony=ceremony).count() == 1
-    other = badges.signing_key_for(make_ceremony())
+    other = keys.signing_key_for(make_ceremony())
     assert bytes(other.public_key) != bytes(first.public_key)
 
 
@@ -145,7 +133,7 @@ def test_badge_signed_with_another_ceremonys_key_is_refused(make_ceremony):
     message = badges._payload_bytes(
         badges.BadgePayload(here.pk, registration.reference, 1, 0, ("Jeanne1 Moulin",))
     )
-    signature = badges._private_key(elsewhere).sign(badges.BADGE_CONTEXT + message)
+    signature = keys.private_key(elsewhere).sign(badges.BADGE_CONTEXT + message)
     forged = "LB1:" + badges.b45encode(message + signature)
     with pytest.raises(badges.BadgeError) as error:
         badges.badge_verify(forged, ceremony=here)
@@ -280,14 +268,14 @@ def test_badge_png_renders(client, confirmed):
     from PIL import Image
 
     image = Image.open(BytesIO(response.content))
-    assert image.size == badges.PAGE_SIZE
+    assert image.size == printing.PAGE_SIZE
 
 
 def test_badge_png_qr_code_decodes_to_a_valid_token(confirmed):
     """The QR code drawn on the badge holds a token that verifies (read back with
     segno's own matrix: the module grid of the PNG is exactly the token's)."""
     token = badges.badge_token(confirmed)
-    qr = badges.qr_code(token)
+    qr = printing.qr_code(token)
     assert qr.mode == "alphanumeric"
     assert badges.badge_verify(token, ceremony=confirmed.ceremony).reference == (
         confirmed.reference
@@ -307,7 +295,7 @@ def test_pdf_is_readable_by_a_pdf_parser(confirmed):
 
     from PIL import PdfParser
 
-    text = badges.BadgeText(
+    text = printing.BadgeText(
         heading="Badge",
         title="Cérémonie",
         when="8 mai",
@@ -321,7 +309,7 @@ def test_pdf_is_readable_by_a_pdf_parser(confirmed):
         instructions="Arrivée à 16 h 30.",
         footer="",
     )
-    pdf = PdfParser.PdfParser(buf=badges.badge_pdf(badges.badge_token(confirmed), text))
+    pdf = PdfParser.PdfParser(buf=printing.badge_pdf(badges.badge_token(confirmed), text))
     assert len(pdf.pages) == 1
 
 

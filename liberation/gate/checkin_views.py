@@ -2,7 +2,7 @@
 it sends.
 
 Every view but the service worker script requires a signed-in user holding
-`registrations.add_checkin` (anonymous → the admin login page, others → 403). The scan
+`gate.add_checkin` (anonymous → the admin login page, others → 403). The scan
 endpoint takes JSON with Django's CSRF header, from the staff session. Each download of
 the attendee list (names) is written to the audit log.
 """
@@ -29,12 +29,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.events.selectors import ceremony_page
+from liberation.registrations.staff_services import audit_write
 
 from . import badges
 from .checkin import checkin_record, refusal_message
-from .models import AuditLog
 
-PERMISSION = "registrations.add_checkin"
+PERMISSION = "gate.add_checkin"
 LOGIN_URL = "wagtailadmin_login"
 logger = logging.getLogger(__name__)
 MAX_SCANS_PER_REQUEST = 500
@@ -60,7 +61,7 @@ def staff_only(view):
 
 
 def _ceremony_title(ceremony: RegistrationSettings) -> tuple[str, CeremonyPage | None]:
-    page = badges.ceremony_page_for(ceremony, translation.get_language() or "fr")
+    page = ceremony_page(settings=ceremony, language=translation.get_language() or "fr")
     return (page.title if page else ceremony.name), page
 
 
@@ -76,7 +77,7 @@ def checkin_index(request: HttpRequest) -> HttpResponse:
     for ceremony in RegistrationSettings.objects.order_by("-closes_at"):
         title, page = _ceremony_title(ceremony)
         ceremonies.append({"ceremony": ceremony, "title": title, "page": page})
-    return render(request, "registrations/checkin_index.html", {"ceremonies": ceremonies})
+    return render(request, "gate/checkin_index.html", {"ceremonies": ceremonies})
 
 
 def _client_strings() -> dict:
@@ -156,7 +157,7 @@ def checkin_app(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     }
     return render(
         request,
-        "registrations/checkin.html",
+        "gate/checkin.html",
         {"ceremony": ceremony, "title": title, "ceremony_page": page, "config": config},
     )
 
@@ -169,8 +170,8 @@ def checkin_data(request: HttpRequest, ceremony_id: int) -> JsonResponse:
     ceremony = get_object_or_404(RegistrationSettings, pk=ceremony_id)
     attendees = badges.attendee_list(ceremony)
     count = len(json.loads(attendees["document"])["attendees"])
-    AuditLog.objects.create(
-        user=_staff(request),
+    audit_write(
+        user=request.user,
         action="checkin_list_download",
         ceremony=ceremony,
         detail=f"attendee list for the gate: {count} badges",
@@ -297,7 +298,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     ).hexdigest()[:12]
     response = render(
         request,
-        "registrations/checkin_sw.js",
+        "gate/checkin_sw.js",
         {
             "assets_json": json.dumps(assets),
             "version": version,
