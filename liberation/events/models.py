@@ -14,6 +14,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 
 from liberation.content.models import ContentPage
+from liberation.core.fields import CounterField
 
 
 class RegistrationSettings(models.Model):
@@ -43,9 +44,12 @@ class RegistrationSettings(models.Model):
         _("hours a waiting-list offer stays open"), default=48
     )
     # Seats held by confirmed registrations and open waiting-list offers. Written only by
-    # liberation.registrations.services, under a lock on this row; the check constraint
-    # below is the database's own guarantee that nothing is ever oversold.
-    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    # the registration services, under a lock on this row, with QuerySet.update or SQL:
+    # a save() of the row never writes it (CounterField), so a stale copy saved by the
+    # admin or the import cannot give seats away. The check constraint below is the
+    # database's own guarantee that nothing is ever oversold; `manage.py check_seats`
+    # compares the counter with the registrations that hold seats.
+    seats_taken = CounterField(_("seats taken"))
 
     panels = [
         FieldPanel("name"),
