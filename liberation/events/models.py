@@ -11,7 +11,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.snippets.models import register_snippet
 
 from liberation.content.models import ContentPage
 from liberation.core.fields import CounterField
@@ -107,7 +106,8 @@ class RegistrationSettings(models.Model):
         return "open"
 
 
-register_snippet(RegistrationSettings)
+# Edited in the admin as a snippet registered by the registrations app
+# (registrations/wagtail_hooks.py): its saves go through the registration services.
 
 
 class CeremonyPage(ContentPage):

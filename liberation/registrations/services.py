@@ -13,10 +13,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from liberation.events.models import RegistrationSettings
 
@@ -480,3 +482,53 @@ def screening_decide(*, registration: Registration, approved: bool) -> None:
         if refused:
             emails.queue_for_status(registration=registration)
             _offer_free_seats(ceremony, timezone.now())
+
+
+def registration_settings_save(
+    *, instance: RegistrationSettings, now: datetime | None = None
+) -> list[Registration]:
+    """Save a ceremony's settings as staff changed them (admin, import); returns the
+    registrations offered seats because the capacity grew.
+
+    Validated whole first (closing before opening, negative or too large values: a
+    ValidationError, nothing saved). An existing row is locked, and the capacity checked
+    against the seats held on the locked row: a capacity below them raises a
+    ValidationError on "capacity", nothing saved. The save never writes the counter
+    (CounterField). When the capacity grew, the new seats go to the waiting list in
+    order, in this transaction, as after a cancellation (first come, or once drawn;
+    never after the ceremony).
+    """
+    now = now or timezone.now()
+    # The counter is checked under the lock below, on the row, not on this copy.
+    instance.full_clean(exclude=["seats_taken"])
+    with transaction.atomic():
+        if instance.pk is None:
+            instance.save()
+            return []
+        held = _locked(instance.pk)
+        if instance.capacity < held.seats_taken:
+            raise ValidationError(
+                {
+                    "capacity": ValidationError(
+                        _(
+                            "The capacity cannot be lower than the %(taken)s seats already "
+                            "held by confirmed registrations and open waiting-list offers. "
+                            "Cancel registrations first, or enter at least %(taken)s."
+                        ),
+                        code="capacity_below_seats_taken",
+                        params={"taken": held.seats_taken},
+                    )
+                }
+            )
+        instance.save()
+        instance.seats_taken = held.seats_taken
+        if instance.capacity <= held.capacity or (
+            instance.mode == RegistrationSettings.Mode.DRAW
+            and not DrawLog.objects.filter(ceremony=instance).exists()
+        ):
+            return []
+        from .privacy import ceremony_ends_at
+
+        if ceremony_ends_at(ceremony=instance) <= now:
+            return []
+        return _offer_free_seats(instance, now)
