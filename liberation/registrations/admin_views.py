@@ -46,6 +46,7 @@ from liberation.events.models import RegistrationSettings
 from . import emails
 from .models import AuditLog, CheckIn, DrawLog, OutboxMessage, Registration
 from .screening import MAX_IMPORT_BYTES, csv_cell, screening_export_csv, screening_import_csv
+from .seat_audit import seat_mismatches
 from .services import RegistrationError, draw_run, registration_cancel
 
 Status = Registration.Status
@@ -405,6 +406,7 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
             screening_export_url=url("screening_export"),
             screening_import_url=url("screening_import"),
             audit=AuditLog.objects.filter(ceremony=ceremony)[:20],
+            seat_mismatch=next(iter(seat_mismatches(ceremony_id=ceremony.pk)), None),
         )
         return context
 

@@ -511,9 +511,10 @@ def registration_settings_save(
                 {
                     "capacity": ValidationError(
                         _(
-                            "The capacity cannot be lower than the %(taken)s seats already "
-                            "held by confirmed registrations and open waiting-list offers. "
-                            "Cancel registrations first, or enter at least %(taken)s."
+                            "The capacity cannot be lower than the seats already held by "
+                            "confirmed registrations and open waiting-list offers "
+                            "(%(taken)s). Cancel registrations first, or enter a capacity "
+                            "of at least %(taken)s."
                         ),
                         code="capacity_below_seats_taken",
                         params={"taken": held.seats_taken},

@@ -25,6 +25,20 @@ def test_clock_runs_every_command_in_process_and_survives_a_failure(monkeypatch,
             raise RuntimeError("database unavailable")
 
     monkeypatch.setattr("django.core.management.call_command", fake_call_command)
+    # No database here (an earlier test may have left its connection open).
+    monkeypatch.setattr("django.db.close_old_connections", lambda: None)
     run.clock_tick()
     assert called == ["publish_scheduled", "registrations_tick"]
     assert "database unavailable" in capsys.readouterr().err
+
+
+def test_clock_audits_the_seat_counters_every_five_minutes(monkeypatch):
+    called = []
+    monkeypatch.setattr(
+        "django.core.management.call_command", lambda name, *a, **kw: called.append(name)
+    )
+    monkeypatch.setattr("django.db.close_old_connections", lambda: None)
+    for minute in range(1, 11):
+        run.clock_tick(minute)
+    assert called.count("check_seats") == 2
+    assert called.count("registrations_tick") == 10
