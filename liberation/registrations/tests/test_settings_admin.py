@@ -219,3 +219,16 @@ def test_a_new_settings_row_is_created_through_the_service(db, en_client):
     backwards = {**data, "name": "Autre", "closes_at": _local(now - dt.timedelta(days=1))}
     assert "Registration must close after it opens." in errors_of(en_client.post(url, backwards))
     assert not RegistrationSettings.objects.filter(name="Autre").exists()
+
+
+def test_the_ceremony_page_editor_still_chooses_its_settings_as_a_snippet(make_ceremony, en_client):
+    """The snippet is registered by the registrations app (wagtail_hooks), not events."""
+    from liberation.events.models import CeremonyPage
+
+    ceremony = make_ceremony(capacity=3)
+    page = CeremonyPage.objects.get(registration=ceremony)
+    response = en_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert response.status_code == 200
+    assert reverse("wagtailsnippetchoosers_events_registrationsettings:choose") in (
+        response.content.decode()
+    )
