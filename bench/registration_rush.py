@@ -13,9 +13,16 @@ page (`/<lang>/r/<REFERENCE>-<hmac>/`) is a success; a 409 once the seats are go
 the expected refusal. `--warm` loads every form first (people waiting on the open page
 for the minute registration opens), then fires the POSTs.
 
+`--staff-edits 0.1` adds a staff member who saves the ceremony's settings through the
+admin's edit form every 100 ms during the rush (a superuser `bench-staff` is created
+with a new random password through `manage.py shell`: benchmark databases only);
+`--staff-add-seats 10` makes every second save add 10 seats.
+
 Afterwards it reads the database (`manage.py shell -c`, with the environment's
 DATABASE_URL) and checks what the answers promised:
-- oversold: max(0, seats of confirmed registrations - capacity), and seats_taken;
+- oversold: seats of confirmed registrations, seats held (confirmed and offered) and
+  seats_taken, each against the capacity at the end (staff may have added seats);
+- the counter: seats_taken equal to the seats held;
 - lost: a 303 whose reference (or email) has no stored registration;
 - 5xx answers, and transport errors (connection refused or reset, timeouts).
 
@@ -24,7 +31,8 @@ when fewer seats were taken). Server CPU per request comes from /proc/<pid>/stat
 the processes listening on the port and their children.
 
 The last line of output is one JSON object. Exit status: 0 when the run kept every
-promise (0 oversold, 0 lost, 0 5xx, 0 transport errors), 1 otherwise, 2 on a setup error.
+promise (0 oversold, the counter equal to the seats held, 0 lost, 0 5xx, 0 transport
+errors, no staff save that failed), 1 otherwise, 2 on a setup error.
 Standard library only.
 """
 
@@ -32,10 +40,12 @@ from __future__ import annotations
 
 import argparse
 import html
+import html.parser
 import json
 import os
 import queue
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -440,6 +450,176 @@ def run_gets(args, base) -> tuple[Results, float]:
     return results, time.perf_counter() - started
 
 
+# -- staff edits during the rush ---------------------------------------------------------
+
+
+class FormReader(html.parser.HTMLParser):
+    """The fields of one form (found by its id or a class) as a browser would post them:
+    text, number, hidden and password inputs; checkboxes only when checked; a select's
+    selected option (else its first); textareas."""
+
+    def __init__(self, marker: str):
+        super().__init__(convert_charrefs=True)
+        self.marker = marker
+        self.inside = False
+        self.fields: dict[str, str] = {}
+        self.select: str | None = None
+        self.first_option: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self.inside = (
+                self.marker == attrs.get("id") or self.marker in (attrs.get("class") or "").split()
+            )
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "file", "reset"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.fields[name] = attrs.get("value") or "on"
+                return
+            self.fields[name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self.select, self.first_option = name, None
+        elif tag == "option" and self.select:
+            value = attrs.get("value", "")
+            if self.first_option is None:
+                self.first_option = value
+            if "selected" in attrs:
+                self.fields[self.select] = value
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            if self.select not in self.fields and self.first_option is not None:
+                self.fields[self.select] = self.first_option
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea] += data
+
+
+def read_form(page: str, *, marker: str) -> dict[str, str]:
+    reader = FormReader(marker)
+    reader.feed(page)
+    return reader.fields
+
+
+def settings_edit_path(ceremony: int) -> str:
+    return f"/admin/snippets/events/registrationsettings/edit/{ceremony}/"
+
+
+class StaffEditor:
+    """A staff member who saves the ceremony's settings through the admin's edit form
+    (the Wagtail snippet editor) again and again while the rush runs: logs in, loads the
+    form once, then posts it every `interval` seconds, adding `add_seats` to the
+    capacity on every second save. A 302 is a save; a 200 is the form sent back with
+    errors (a refusal); anything else, or a transport error, is an error."""
+
+    def __init__(self, base, *, ceremony: int, username: str, password: str, timeout: float):
+        self.base = base
+        self.browser = Browser(base, timeout)
+        self.path = settings_edit_path(ceremony)
+        self.username, self.password = username, password
+        self.fields: dict[str, str] = {}
+        self.saves = 0
+        self.refused = 0
+        self.errors: list[str] = []
+        self.posts_ms: list[float] = []
+
+    def _post(self, path: str, fields: dict, referer: str):
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"{self.base.scheme}://{self.base.netloc}",
+            "Referer": f"{self.base.scheme}://{self.base.netloc}{referer}",
+            "Accept": "text/html",
+        }
+        body = urllib.parse.urlencode(fields).encode()
+        return self.browser.request("POST", path, body=body, headers=headers)
+
+    def log_in(self) -> None:
+        status, _, body = self.browser.request("GET", "/admin/login/")
+        form = read_form(body.decode("utf-8", "replace"), marker="login-form")
+        if status != 200 or "csrfmiddlewaretoken" not in form:
+            raise RuntimeError(f"admin login page answered {status} without its form")
+        form.update(username=self.username, password=self.password)
+        status, response, _ = self._post("/admin/login/", form, "/admin/login/")
+        if status != 302 or "sessionid" not in self.browser.cookies:
+            raise RuntimeError(f"admin login refused ({status})")
+
+    def load(self) -> None:
+        status, _, body = self.browser.request("GET", self.path)
+        self.fields = read_form(body.decode("utf-8", "replace"), marker="w-editor-form")
+        if status != 200 or "capacity" not in self.fields:
+            raise RuntimeError(f"GET {self.path} answered {status} without the settings form")
+
+    def save(self, add_seats: int = 0) -> int:
+        if add_seats and (self.saves + self.refused) % 2 == 1:
+            self.fields["capacity"] = str(int(self.fields["capacity"]) + add_seats)
+        started = time.perf_counter()
+        status, _, _ = self._post(self.path, self.fields, self.path)
+        self.posts_ms.append((time.perf_counter() - started) * 1000)
+        if status == 302:
+            self.saves += 1
+        elif status == 200:
+            self.refused += 1
+        else:
+            self.errors.append(f"POST {self.path} answered {status}")
+        return status
+
+    def run(self, *, interval: float, stop: threading.Event, add_seats: int = 0) -> None:
+        try:
+            if not self.fields:
+                self.log_in()
+                self.load()
+            while not stop.wait(interval):
+                self.save(add_seats)
+        except Exception as error:  # noqa: BLE001 (reported in the summary)
+            self.errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            self.browser.close()
+
+
+STAFF_SCRIPT = r"""
+import os
+from django.contrib.auth import get_user_model
+user, _ = get_user_model().objects.get_or_create(
+    username="bench-staff", defaults={"email": "bench-staff@example.org"}
+)
+user.is_active = user.is_staff = user.is_superuser = True
+user.set_password(os.environ["BENCH_STAFF_PASSWORD"])
+user.save()
+print("@@STAFF@@" + user.username)
+"""
+
+
+def staff_user_ensure(args) -> tuple[str, str]:
+    """A superuser `bench-staff` with a new random password (the benchmark's database
+    only: never run this against a production database)."""
+    password = secrets.token_urlsafe(18)
+    env = dict(os.environ, BENCH_STAFF_PASSWORD=password)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
+    command = [*args.manage, "shell", "-c", STAFF_SCRIPT]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("@@STAFF@@"):
+            return line[9:], password
+    raise RuntimeError(f"creating the staff user failed:\n{done.stderr[-2000:]}")
+
+
 # -- the database ------------------------------------------------------------------------
 
 DB_SCRIPT = r"""
@@ -655,6 +835,21 @@ def main(argv=None) -> int:
         help="how to run manage.py (the environment's DATABASE_URL is passed on)",
     )
     parser.add_argument(
+        "--staff-edits",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="a staff user saves the settings through the admin's edit form every SECONDS "
+        "during the rush (creates a superuser bench-staff: benchmark databases only)",
+    )
+    parser.add_argument(
+        "--staff-add-seats",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --staff-edits: add N seats to the capacity on every second save",
+    )
+    parser.add_argument(
         "--in-process",
         type=int,
         default=0,
@@ -711,8 +906,37 @@ def main(argv=None) -> int:
         )
         return 2
 
+    editor, stop_edits, edits = None, threading.Event(), None
+    if args.staff_edits:
+        try:
+            username, password = staff_user_ensure(args)
+            editor = StaffEditor(
+                base,
+                ceremony=args.ceremony,
+                username=username,
+                password=password,
+                timeout=args.timeout,
+            )
+            editor.log_in()
+            editor.load()
+        except (RuntimeError, OSError) as error:
+            print(f"Staff edits: {error}", file=sys.stderr)
+            return 2
+        edits = threading.Thread(
+            target=editor.run,
+            kwargs={
+                "interval": args.staff_edits,
+                "stop": stop_edits,
+                "add_seats": args.staff_add_seats,
+            },
+        )
+        edits.start()
+
     cpu_before, client_before = cpu_seconds(pids), time.process_time()
     results, wall = run_rush(args, base)
+    stop_edits.set()
+    if edits is not None:
+        edits.join()
     cpu = cpu_seconds(pids) - cpu_before
     client_cpu = time.process_time() - client_before
     after = read_database(args)
@@ -720,7 +944,15 @@ def main(argv=None) -> int:
     rows = after["rows"]
     confirmed_rows = [r for r in rows if r[2] == "confirmed"]
     confirmed_seats = sum(r[3] for r in confirmed_rows)
-    oversold = max(0, confirmed_seats - capacity, after["seats_taken"] - capacity)
+    seats_held = sum(r[3] for r in rows if r[2] in ("confirmed", "offered"))
+    final_capacity = after["capacity"]  # staff edits may have added seats
+    oversold = max(
+        0,
+        confirmed_seats - final_capacity,
+        seats_held - final_capacity,
+        after["seats_taken"] - final_capacity,
+    )
+    counter_matches = after["seats_taken"] == seats_held
     stored_refs = {r[0] for r in rows}
     stored_emails = {r[1] for r in rows}
     lost = [
@@ -753,6 +985,9 @@ def main(argv=None) -> int:
         "answered_303": len(results.answered),
         "confirmed": len(confirmed_rows),
         "seats_taken": after["seats_taken"],
+        "seats_held": seats_held,
+        "counter_matches": counter_matches,
+        "capacity_after": final_capacity,
         "refused_409": results.statuses.get("POST 409", 0),
         "window_s": round(window, 3),
         "wall_s": round(wall, 3),
@@ -766,13 +1001,22 @@ def main(argv=None) -> int:
         "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, requests), 2),
         "statuses": results.statuses,
     }
+    if editor is not None:
+        summary.update(
+            staff_edits_every_s=args.staff_edits,
+            staff_add_seats=args.staff_add_seats,
+            staff_saves=editor.saves,
+            staff_refused=editor.refused,
+            staff_errors=len(editor.errors),
+            staff_post_p50_ms=round(percentile(editor.posts_ms, 50), 1),
+        )
     print(
         f"attempts            {args.attempts} ({args.concurrency} concurrent clients"
         f"{', forms loaded first' if args.warm else ''})"
     )
     print(
         f"confirmed           {len(confirmed_rows)} stored, {len(results.answered)} answered 303,"
-        f" seats_taken {after['seats_taken']} / {capacity}"
+        f" seats_taken {after['seats_taken']} / {final_capacity}"
     )
     print(
         f"confirmed/s         {summary['confirmed_per_s']} (first POST to confirmation "
@@ -782,6 +1026,22 @@ def main(argv=None) -> int:
     print(f"form GET latency    p50 {summary['get_p50_ms']} ms, p99 {summary['get_p99_ms']} ms")
     print(f"refused (409)       {summary['refused_409']}")
     print(f"oversold seats      {oversold}")
+    print(
+        f"seat counter        {after['seats_taken']}, seats held {seats_held}"
+        f" ({'equal' if counter_matches else 'MISMATCH'}), capacity at the end {final_capacity}"
+    )
+    if editor is not None:
+        print(
+            f"staff edits         {editor.saves} saves, {editor.refused} refused, "
+            f"{len(editor.errors)} errors (every {args.staff_edits} s"
+            + (
+                f", +{args.staff_add_seats} seats every second save)"
+                if args.staff_add_seats
+                else ")"
+            )
+        )
+        for error in editor.errors[:3]:
+            print(f"  {error}", file=sys.stderr)
     print(f"lost submissions    {len(lost)}" + (f" e.g. {lost[:3]}" if lost else ""))
     print(f"5xx answers         {errors_5xx}")
     print(f"transport errors    {transport}")
@@ -797,7 +1057,9 @@ def main(argv=None) -> int:
     for error in results.errors[:5]:
         print(f"  {error}", file=sys.stderr)
     print(json.dumps(summary))
-    return 0 if not (oversold or lost or errors_5xx or transport) else 1
+    staff_failed = editor is not None and bool(editor.errors)
+    failed = oversold or lost or errors_5xx or transport or not counter_matches or staff_failed
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 import http.server
 import importlib.util
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -22,15 +23,57 @@ PAGE = (
 )
 
 
+LOGIN_PAGE = (
+    '<form class="search"><input name="q" value="x"></form>'
+    '<form class="login-form" action="/admin/login/" method="post">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="login-token">'
+    '<input type="hidden" name="next" value="/admin/" />'
+    '<input type="text" name="username" required><input type="password" name="password">'
+    '<input type="checkbox" name="remember"><button type="submit">Log in</button></form>'
+)
+EDIT_PAGE = (
+    '<form id="w-editor-form" action="/admin/snippets/events/registrationsettings/edit/7/"'
+    ' method="POST" data-edit-form>'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="edit-token">'
+    '<input type="text" name="name" value="Cérémonie &amp; dépôt" maxlength="255">'
+    '<input type="number" name="capacity" value="300" min="0">'
+    '<input type="text" name="opens_at" value="2026-12-04 17:24">'
+    '<select name="mode" id="id_mode"><option value="first_come">First</option>'
+    '<option value="draw" selected>Draw</option></select>'
+    '<select name="other"><option value="a">A</option><option value="b">B</option></select>'
+    '<input type="checkbox" name="screening_required" checked>'
+    '<input type="checkbox" name="ask_birth_date">'
+    '<textarea name="notes">Line one</textarea>'
+    '<input type="checkbox" name="is_editing" value="1" hidden />'
+    "</form>"
+)
+EDIT_PATH = "/admin/snippets/events/registrationsettings/edit/7/"
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     connections: list = []
+    posted: list = []  # (path, fields, cookie) of the admin POSTs
 
     def log_message(self, *args):
         pass
 
+    def _answer(self, status: int, body: bytes = b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_GET(self):
         Handler.connections.append(id(self.connection))
+        if self.path == "/admin/login/":
+            return self._answer(200, LOGIN_PAGE.encode(), [("Set-Cookie", "csrftoken=c1; Path=/")])
+        if self.path == EDIT_PATH:
+            if "sessionid=s1" not in self.headers.get("Cookie", ""):
+                return self._answer(302, headers=[("Location", "/admin/login/")])
+            return self._answer(200, EDIT_PAGE.encode())
         if self.path == "/chunked":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -53,6 +96,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers["Content-Length"])
         fields = urllib.parse.parse_qs(self.rfile.read(length).decode())
         cookie = self.headers.get("Cookie", "")
+        if self.path.startswith("/admin/"):
+            Handler.posted.append((self.path, fields, cookie))
+            if self.path == "/admin/login/":
+                ok = fields.get("password") == ["secret"]
+                cookies = [("Set-Cookie", "sessionid=s1; Path=/; HttpOnly")] if ok else []
+                return self._answer(302 if ok else 200, headers=cookies)
+            # The edit form: refused (200, the form with errors) below 300 seats.
+            return self._answer(302 if int(fields["capacity"][0]) >= 300 else 200)
         self.send_response(303)
         self.send_header("Location", f"/fr/r/REF-{fields['n'][0]}/?c={cookie}")
         self.send_header("Content-Length", "0")
@@ -65,6 +116,7 @@ def server():
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     Handler.connections = []
+    Handler.posted = []
     yield urllib.parse.urlsplit(f"http://127.0.0.1:{httpd.server_address[1]}")
     httpd.shutdown()
     httpd.server_close()
@@ -98,3 +150,63 @@ def test_browser_reads_chunks_and_reconnects_after_close(server):
     assert browser.sock is None  # the server said Connection: close
     assert browser.request("GET", "/form")[0] == 200
     browser.close()
+
+
+def test_read_form_takes_what_a_browser_posts():
+    assert rush.read_form(EDIT_PAGE, marker="w-editor-form") == {
+        "csrfmiddlewaretoken": "edit-token",
+        "name": "Cérémonie & dépôt",
+        "capacity": "300",
+        "opens_at": "2026-12-04 17:24",
+        "mode": "draw",
+        "other": "a",  # no option selected: the first
+        "screening_required": "on",
+        "notes": "Line one",
+    }
+    login = rush.read_form(LOGIN_PAGE, marker="login-form")
+    assert login == {
+        "csrfmiddlewaretoken": "login-token",
+        "next": "/admin/",
+        "username": "",
+        "password": "",
+    }  # not the search form before it
+
+
+def test_staff_editor_logs_in_then_saves_the_form_again_and_again(server):
+    editor = rush.StaffEditor(
+        server, ceremony=7, username="bench-staff", password="secret", timeout=5
+    )
+    assert editor.path == EDIT_PATH
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=editor.run, kwargs={"interval": 0.01, "stop": stop, "add_seats": 10}
+    )
+    thread.start()
+    deadline = time.monotonic() + 10
+    while len(Handler.posted) < 6 and time.monotonic() < deadline:
+        thread.join(timeout=0.01)
+    stop.set()
+    thread.join(timeout=5)
+    assert editor.errors == []
+    login_path, login, _ = Handler.posted[0]
+    assert login_path == "/admin/login/"
+    assert login["username"] == ["bench-staff"] and login["csrfmiddlewaretoken"] == ["login-token"]
+    edits = Handler.posted[1:]
+    assert {path for path, _, _ in edits} == {EDIT_PATH}
+    assert all("sessionid=s1" in cookie for _, _, cookie in edits)
+    assert edits[0][1]["csrfmiddlewaretoken"] == ["edit-token"]
+    assert edits[0][1]["mode"] == ["draw"] and "ask_birth_date" not in edits[0][1]
+    capacities = [int(fields["capacity"][0]) for _, fields, _ in edits[:4]]
+    assert capacities == [300, 310, 310, 320]  # +10 seats on every second save
+    assert editor.saves == len(edits) and editor.refused == 0
+
+
+def test_staff_editor_counts_refusals_and_reports_a_refused_login(server):
+    editor = rush.StaffEditor(server, ceremony=7, username="s", password="secret", timeout=5)
+    editor.log_in()
+    editor.load()
+    editor.fields["capacity"] = "10"
+    assert editor.save() == 200 and editor.refused == 1 and editor.saves == 0
+    wrong = rush.StaffEditor(server, ceremony=7, username="s", password="wrong", timeout=5)
+    with pytest.raises(RuntimeError, match="admin login refused"):
+        wrong.log_in()

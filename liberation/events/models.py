@@ -11,9 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
-from wagtail.snippets.models import register_snippet
 
 from liberation.content.models import ContentPage
+from liberation.core.fields import CounterField
 
 
 class RegistrationSettings(models.Model):
@@ -43,9 +43,12 @@ class RegistrationSettings(models.Model):
         _("hours a waiting-list offer stays open"), default=48
     )
     # Seats held by confirmed registrations and open waiting-list offers. Written only by
-    # liberation.registrations.services, under a lock on this row; the check constraint
-    # below is the database's own guarantee that nothing is ever oversold.
-    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    # the registration services, under a lock on this row, with QuerySet.update or SQL:
+    # a save() of the row never writes it (CounterField), so a stale copy saved by the
+    # admin or the import cannot give seats away. The check constraint below is the
+    # database's own guarantee that nothing is ever oversold; `manage.py check_seats`
+    # compares the counter with the registrations that hold seats.
+    seats_taken = CounterField(_("seats taken"))
 
     panels = [
         FieldPanel("name"),
@@ -103,7 +106,8 @@ class RegistrationSettings(models.Model):
         return "open"
 
 
-register_snippet(RegistrationSettings)
+# Edited in the admin as a snippet registered by the registrations app
+# (registrations/wagtail_hooks.py): its saves go through the registration services.
 
 
 class CeremonyPage(ContentPage):

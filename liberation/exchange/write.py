@@ -26,6 +26,7 @@ from wagtail.models import Locale, Page
 from liberation.content.models import ContentKey, ContentPage, Place, Theme, VideoPage
 from liberation.content.services import ContentStructure, content_structure_ensure
 from liberation.events.models import CeremonyPage, RegistrationSettings
+from liberation.registrations.services import registration_settings_save
 
 from .check import import_plan
 from .items import (
@@ -177,11 +178,19 @@ class _Writer:
             "closes_at": spec.closes_at,
             "mode": spec.mode,
         }
-        settings, created = RegistrationSettings.objects.get_or_create(name=name, defaults=values)
-        if not created and any(getattr(settings, k) != v for k, v in values.items()):
+        settings = RegistrationSettings.objects.filter(name=name).first()
+        if settings is None or any(getattr(settings, k) != v for k, v in values.items()):
+            settings = settings or RegistrationSettings(name=name)
             for attribute, value in values.items():
                 setattr(settings, attribute, value)
-            settings.save()
+            # Saved by the registration service, as the admin does: the row locked, a
+            # capacity below the seats held refused, the seat counter never written,
+            # new seats offered to the waiting list.
+            try:
+                registration_settings_save(instance=settings)
+            except ValidationError as error:  # reported on the line, as "registration.…"
+                errors = {f"registration.{k}": v for k, v in error.message_dict.items()}
+                raise ValidationError(errors) from error
         self.registrations[name] = settings
         return settings
 

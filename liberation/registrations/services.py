@@ -7,32 +7,24 @@ takes the database write lock up front. The check constraint
 `registration_never_oversold` backs the rule in the database itself.
 """
 
-import contextlib
-import functools
 import random
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import (
-    DEFAULT_DB_ALIAS,
-    IntegrityError,
-    OperationalError,
-    connection,
-    connections,
-    transaction,
-)
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 
 from liberation.events.models import RegistrationSettings
-from liberation.mail.models import OutboxMessage
-from liberation.mail.services import delivery_requested
 
-from . import emails
+from . import emails, fastpath
 from .models import Companion, DrawLog, Registration
+from .seats import form_settings, request_refusal, seats_fit
 from .tokens import management_token
 
 Status = Registration.Status
@@ -86,17 +78,6 @@ def identity_key(person: Person) -> str | None:
     return f"{_fold(person.surname)}|{_fold(person.given_name)}|{person.birth_date.isoformat()}"
 
 
-# The identity fields the registration form asks: a request validated under other
-# values is refused ("form_changed") rather than written without what is now asked.
-# (A change of screening or mode needs nothing more from the person: the fresh row's
-# values are applied.)
-FORM_SETTINGS = ("ask_birth_date", "ask_birth_place", "ask_nationality")
-
-
-def _form_settings(ceremony: RegistrationSettings) -> tuple:
-    return tuple(getattr(ceremony, name) for name in FORM_SETTINGS)
-
-
 def _locked(ceremony_id: int) -> RegistrationSettings:
     """The ceremony row, locked until the end of the current transaction."""
     return RegistrationSettings.objects.select_for_update().get(pk=ceremony_id)
@@ -110,10 +91,6 @@ def _take_seats(ceremony: RegistrationSettings, seats: int) -> None:
 def _next_position(ceremony: RegistrationSettings) -> int:
     last = ceremony.registrations.aggregate(m=Max("waitlist_position"))["m"]
     return (last or 0) + 1
-
-
-class _NoSeat(Exception):
-    """The conditional seat update matched no row: roll the fast path back."""
 
 
 _LOOK_UP = emails._LOOK_UP
@@ -136,10 +113,10 @@ def registration_create(
     transaction: reference, secret, token, the rendered email. The transaction then only
     writes: the registration (the partial unique constraints refuse a second active one),
     the companions, the outbox row, and last the conditional seat update
-    (`_take_seats_if_open`), which locks the ceremony row (PostgreSQL) for one statement
-    and the commit, and never takes more than the capacity. On PostgreSQL without
-    companions, that update and the two inserts are one statement
-    (`_create_in_one_statement`: one round trip, no BEGIN and COMMIT). When it matches no row the
+    (`seats.seat_update_sql`), which locks the ceremony row (PostgreSQL) for one
+    statement and the commit, and never takes more than the capacity. On PostgreSQL
+    without companions, that update and the two inserts are one statement (see
+    `fastpath.py`: one round trip, no BEGIN and COMMIT). When it matches no row the
     transaction rolls back and the request is decided on a fresh read (not open, full),
     or by the locked path (waiting list, or seats freed meanwhile).
 
@@ -152,22 +129,20 @@ def registration_create(
         raise RegistrationError("too_many_companions")
     seats = 1 + len(request.companions)
     draw = ceremony.mode == RegistrationSettings.Mode.DRAW
-    if ceremony.state(now) == "open" and (
-        draw or ceremony.seats_taken + seats <= ceremony.capacity
-    ):
+    if ceremony.state(now) == "open" and (draw or seats_fit(ceremony, seats)):
         created = _create_fast(ceremony=ceremony, request=request, page=page, now=now)
         if created is not None:
             return created
-    asked = _form_settings(ceremony)  # what the request was validated against
+    asked = form_settings(ceremony)  # what the request was validated against
     ceremony = RegistrationSettings.objects.get(pk=ceremony.pk)
-    state = ceremony.state(now)
-    if state != "open":
-        raise RegistrationError(state)
-    if _form_settings(ceremony) != asked:
-        raise RegistrationError("form_changed")
+    refusal = request_refusal(
+        ceremony=ceremony, asked=asked, companions=len(request.companions), now=now
+    )
+    if refusal:
+        raise RegistrationError(refusal)
     if (
         ceremony.mode != RegistrationSettings.Mode.DRAW
-        and ceremony.seats_taken + seats > ceremony.capacity
+        and not seats_fit(ceremony, seats)
         and not request.join_waitlist
     ):
         if _already_registered(ceremony, request):
@@ -176,20 +151,32 @@ def registration_create(
     try:
         return _create_locked(ceremony=ceremony, request=request, page=page, now=now)
     except OperationalError as error:
-        if not _deadlock(error):
+        if not fastpath.deadlock(error):
             raise
     # Once more, now that the other registration of this person is committed or gone.
     return _create_locked(ceremony=ceremony, request=request, page=page, now=now)
 
 
-def _deadlock(error: OperationalError) -> bool:
-    """PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01).
-
-    Possible only between the two paths, for the same person: the fast path holds the
-    unique index entry of its new registration and waits for the ceremony row; the
-    locked path holds the row and waits for that index entry. PostgreSQL aborts one of
-    them; it is decided again once the other has finished."""
-    return getattr(error.__cause__, "sqlstate", None) == "40P01"
+def _create_fast(
+    *, ceremony: RegistrationSettings, request: RegistrationRequest, page, now: datetime
+) -> Created | None:
+    """The lock-last path (see registration_create and fastpath.py); None when no seat
+    could be taken."""
+    draw = ceremony.mode == RegistrationSettings.Mode.DRAW
+    status = Status.APPLIED if draw else Status.CONFIRMED
+    registration = _registration_for(ceremony, request, status, 1 + len(request.companions))
+    token = management_token(registration)
+    try:
+        written = fastpath.registration_write(
+            ceremony=ceremony,
+            registration=registration,
+            companions=_companions_for(registration, request.companions),
+            page=page,
+            now=now,
+        )
+    except fastpath.AlreadyRegistered as error:
+        raise RegistrationError("already_registered") from error
+    return Created(registration=registration, token=token) if written else None
 
 
 def _registration_for(
@@ -227,224 +214,24 @@ def _already_registered(ceremony: RegistrationSettings, request: RegistrationReq
     )
 
 
-def _seat_update(
-    *, ceremony: RegistrationSettings, seats: int, companions: int, now: datetime
-) -> tuple[str, list]:
-    """`UPDATE … SET seats_taken = seats_taken + seats WHERE id = … AND seats_taken + seats
-    <= capacity`, and the window, mode, screening, companions and identity fields the
-    request was checked against are still those of the row: SQL and parameters.
-
-    On PostgreSQL the row lock waits for a concurrent holder, then the condition is
-    evaluated again on the committed row: never oversold. With `seats=0` (draw) it
-    checks the same and orders the writer after staff actions. Written in SQL: the ORM
-    spends ~0.6 ms building this statement, and on SQLite that time falls inside the
-    write lock."""
-    sql = (
-        f"UPDATE {connection.ops.quote_name(RegistrationSettings._meta.db_table)}"
-        " SET seats_taken = seats_taken + %s"
-        " WHERE id = %s AND opens_at <= %s AND closes_at > %s AND mode = %s"
-        " AND screening_required = %s AND ask_birth_date = %s AND ask_birth_place = %s"
-        " AND ask_nationality = %s AND max_companions >= %s"
-        " AND seats_taken + %s <= capacity"
-    )
-    when = connection.ops.adapt_datetimefield_value(now)
-    params = [
-        seats,
-        ceremony.pk,
-        when,
-        when,
-        ceremony.mode,
-        ceremony.screening_required,
-        *_form_settings(ceremony),
-        companions,
-        seats,
-    ]
-    return sql, params
-
-
-def _take_seats_if_open(
-    *, ceremony: RegistrationSettings, seats: int, companions: int, now: datetime
-) -> bool:
-    """The conditional seat update (`_seat_update`), inside the caller's transaction."""
-    sql, params = _seat_update(ceremony=ceremony, seats=seats, companions=companions, now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
-
-
-def _create_fast(
-    *, ceremony: RegistrationSettings, request: RegistrationRequest, page, now: datetime
-) -> Created | None:
-    """The lock-last path (see registration_create); None when no seat could be taken."""
-    draw = ceremony.mode == RegistrationSettings.Mode.DRAW
-    seats = 1 + len(request.companions)
-    status = Status.APPLIED if draw else Status.CONFIRMED
-    registration = _registration_for(ceremony, request, status, seats)
-    token = management_token(registration)
-    message = emails.compose(
-        registration=registration, kind=emails.KIND_FOR_STATUS[status], page=page
-    )
-    if ONE_STATEMENT and connection.vendor == "postgresql" and not request.companions:
-        return _create_in_one_statement(
-            ceremony=ceremony, registration=registration, message=message, token=token, now=now
-        )
-    try:
-        with transaction.atomic():
-            if connection.vendor == "sqlite" and not request.companions:
-                _insert_both(registration, message)  # the write lock is held from here
-            else:
-                registration.save()
-                _save_companions(registration, request.companions)
-                emails.store(message=message, registration=registration)
-            if not _take_seats_if_open(
-                ceremony=ceremony,
-                seats=0 if draw else seats,
-                companions=len(request.companions),
-                now=now,
-            ):
-                raise _NoSeat
-    except IntegrityError as error:  # the unique constraints: already registered
-        raise RegistrationError("already_registered") from error
-    except _NoSeat:
-        return None
-    except OperationalError as error:
-        if not _deadlock(error):
-            raise
-        return None  # decided again on the fresh read or under the lock (see _deadlock)
-    return Created(registration=registration, token=token)
-
-
-# PostgreSQL, no companions: the whole fast path as one statement (see below).
-ONE_STATEMENT = True
-
-
-@functools.cache
-def _insert_columns(model, skip: str, vendor: str) -> tuple[tuple, str, str]:
-    """The fields, quoted columns and typed placeholders of an INSERT into `model`
-    (computed once per process: the ORM's field introspection costs more than the
-    statement); `skip` leaves one column out."""
-    fields = tuple(
-        f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip
-    )
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    if vendor == "postgresql":  # INSERT … SELECT: the values need their column's type
-        placeholders = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
-    else:  # INSERT … VALUES (SQLite would give a "datetime" cast numeric affinity)
-        placeholders = ", ".join("%s" for f in fields)
-    return fields, columns, placeholders
-
-
-def _insert_both(registration: Registration, message: OutboxMessage) -> None:
-    """SQLite, inside the registering transaction: the registration and its email as two
-    prepared INSERTs (the ORM's save() compiles each, inside SQLite's write lock)."""
-    q = connection.ops.quote_name
-    reg_fields, reg_columns, reg_placeholders = _insert_columns(Registration, "", "sqlite")
-    msg_fields, msg_columns, msg_placeholders = _insert_columns(
-        OutboxMessage, "object_id", "sqlite"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
-            f" VALUES ({reg_placeholders})",
-            _insert_values(reg_fields, registration),
-        )
-        registration.pk = message.object_id = cursor.lastrowid
-        cursor.execute(
-            f"INSERT INTO {q(OutboxMessage._meta.db_table)}"
-            f" ({q('object_id')}, {msg_columns}) VALUES (%s, {msg_placeholders})",
-            [registration.pk, *_insert_values(msg_fields, message)],
-        )
-        message.pk = cursor.lastrowid
-    _mark_saved(registration, message)
-
-
-def _mark_saved(registration: Registration, message: OutboxMessage) -> None:
-    """After the hand-written inserts: the instances as save() leaves them, and the
-    worker asked to deliver once the transaction commits (as emails.store does)."""
-    for obj in (registration, message):
-        obj._state.adding, obj._state.db = False, connection.alias
-    delivery_requested()
-
-
-def _insert_values(fields, obj) -> list:
-    """The values of a new row as the ORM's INSERT writes them (`pre_save` fills the
-    auto_now fields)."""
-    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it resolves every attribute access
-    return [f.get_db_prep_save(f.pre_save(obj, add=True), db) for f in fields]
-
-
-def _create_in_one_statement(
-    *,
-    ceremony: RegistrationSettings,
-    registration: Registration,
-    message: OutboxMessage,
-    token: str,
-    now: datetime,
-) -> Created | None:
-    """PostgreSQL: take the seats, insert the registration and its email in one
-    statement (one round trip, atomic on its own: no BEGIN and COMMIT round trips).
-
-    The conditional UPDATE runs first and the inserts select from its result: no row
-    (full, closed, settings changed) inserts nothing and answers None, as on the
-    multi-statement path. A concurrent holder of the ceremony row makes the UPDATE wait,
-    then PostgreSQL evaluates its condition again on the committed row: never oversold.
-    A second active registration of the same person violates a unique constraint and
-    the whole statement is undone, seats included."""
-    db = connections[DEFAULT_DB_ALIAS]
-    q = db.ops.quote_name
-    reg_fields, reg_columns, reg_placeholders = _insert_columns(Registration, "", db.vendor)
-    msg_fields, msg_columns, msg_placeholders = _insert_columns(
-        type(message), "object_id", db.vendor
-    )
-    seats = 0 if ceremony.mode == RegistrationSettings.Mode.DRAW else registration.seats
-    seat_sql, seat_params = _seat_update(ceremony=ceremony, seats=seats, companions=0, now=now)
-    sql = (
-        f"WITH seat AS ({seat_sql} RETURNING id),"
-        f" reg AS (INSERT INTO {q(Registration._meta.db_table)} ({reg_columns})"
-        f" SELECT {reg_placeholders} FROM seat RETURNING id)"
-        f" INSERT INTO {q(message._meta.db_table)} ({q('object_id')}, {msg_columns})"
-        f" SELECT reg.id, {msg_placeholders} FROM reg RETURNING {q('object_id')}, id"
-    )
-    params = [
-        *seat_params,
-        *_insert_values(reg_fields, registration),
-        *_insert_values(msg_fields, message),
-    ]
-    savepoint = transaction.atomic() if db.in_atomic_block else contextlib.nullcontext()
-    try:
-        with savepoint, db.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    except IntegrityError as error:  # the unique constraints: already registered
-        raise RegistrationError("already_registered") from error
-    if row is None:
-        return None
-    registration.pk, message.pk = row
-    message.object_id = registration.pk
-    _mark_saved(registration, message)
-    return Created(registration=registration, token=token)
-
-
 def _create_locked(
     *, ceremony: RegistrationSettings, request: RegistrationRequest, page, now: datetime
 ) -> Created:
     """The waiting list (and a race on the last seats): decided under the row lock."""
     seats = 1 + len(request.companions)
-    asked = _form_settings(ceremony)
+    asked = form_settings(ceremony)
     with transaction.atomic():
         ceremony = _locked(ceremony.pk)
-        state = ceremony.state(now)
-        if state != "open":
-            raise RegistrationError(state)
-        if _form_settings(ceremony) != asked:
-            raise RegistrationError("form_changed")
-        if len(request.companions) > ceremony.max_companions:
-            raise RegistrationError("too_many_companions")
+        refusal = request_refusal(
+            ceremony=ceremony, asked=asked, companions=len(request.companions), now=now
+        )
+        if refusal:
+            raise RegistrationError(refusal)
         if _already_registered(ceremony, request):
             raise RegistrationError("already_registered")
         if ceremony.mode == RegistrationSettings.Mode.DRAW:
             status = Status.APPLIED
-        elif ceremony.seats_taken + seats <= ceremony.capacity:
+        elif seats_fit(ceremony, seats):
             status = Status.CONFIRMED
         elif request.join_waitlist:
             status = Status.WAITLISTED
@@ -465,8 +252,8 @@ def _create_locked(
     return Created(registration=registration, token=management_token(registration))
 
 
-def _save_companions(registration: Registration, companions: list[Person]) -> None:
-    Companion.objects.bulk_create(
+def _companions_for(registration: Registration, companions: list[Person]) -> list[Companion]:
+    return [
         Companion(
             registration=registration,
             given_name=p.given_name.strip(),
@@ -477,7 +264,11 @@ def _save_companions(registration: Registration, companions: list[Person]) -> No
             position=i,
         )
         for i, p in enumerate(companions)
-    )
+    ]
+
+
+def _save_companions(registration: Registration, companions: list[Person]) -> None:
+    Companion.objects.bulk_create(_companions_for(registration, companions))
 
 
 def registration_for_token(*, token: str) -> Registration | None:
@@ -505,7 +296,7 @@ def _offer_free_seats(ceremony: RegistrationSettings, now: datetime) -> list[Reg
     offered = []
     queue = ceremony.registrations.filter(status=Status.WAITLISTED).order_by("waitlist_position")
     for candidate in queue:
-        if ceremony.seats_taken + candidate.seats > ceremony.capacity:
+        if not seats_fit(ceremony, candidate.seats):
             break  # keep the order: nobody jumps the queue because their group is smaller
         candidate.status = Status.OFFERED
         candidate.offered_until = now + timedelta(hours=ceremony.offer_hours)
@@ -604,7 +395,7 @@ def companions_update(
         seats = 1 + len(companions)
         delta = seats - registration.seats
         if registration.status in Registration.HOLDING:
-            if ceremony.seats_taken + delta > ceremony.capacity:
+            if not seats_fit(ceremony, delta):
                 raise RegistrationError("full")
             _take_seats(ceremony, delta)
         registration.companions.all().delete()
@@ -637,7 +428,7 @@ def draw_run(
         position = _next_position(ceremony)
         confirmed = waitlisted = 0
         for registration in applications:
-            if waitlisted == 0 and ceremony.seats_taken + registration.seats <= ceremony.capacity:
+            if waitlisted == 0 and seats_fit(ceremony, registration.seats):
                 registration.status = Status.CONFIRMED
                 _take_seats(ceremony, registration.seats)
                 confirmed += 1
@@ -684,3 +475,54 @@ def screening_decide(*, registration: Registration, approved: bool) -> None:
         if refused:
             emails.queue_for_status(registration=registration)
             _offer_free_seats(ceremony, timezone.now())
+
+
+def registration_settings_save(
+    *, instance: RegistrationSettings, now: datetime | None = None
+) -> list[Registration]:
+    """Save a ceremony's settings as staff changed them (admin, import); returns the
+    registrations offered seats because the capacity grew.
+
+    Validated whole first (closing before opening, negative or too large values: a
+    ValidationError, nothing saved). An existing row is locked, and the capacity checked
+    against the seats held on the locked row: a capacity below them raises a
+    ValidationError on "capacity", nothing saved. The save never writes the counter
+    (CounterField). When the capacity grew, the new seats go to the waiting list in
+    order, in this transaction, as after a cancellation (first come, or once drawn;
+    never after the ceremony).
+    """
+    now = now or timezone.now()
+    # The counter is checked under the lock below, on the row, not on this copy.
+    instance.full_clean(exclude=["seats_taken"])
+    with transaction.atomic():
+        if instance.pk is None:
+            instance.save()
+            return []
+        held = _locked(instance.pk)
+        if instance.capacity < held.seats_taken:
+            raise ValidationError(
+                {
+                    "capacity": ValidationError(
+                        _(
+                            "The capacity cannot be lower than the seats already held by "
+                            "confirmed registrations and open waiting-list offers "
+                            "(%(taken)s). Cancel registrations first, or enter a capacity "
+                            "of at least %(taken)s."
+                        ),
+                        code="capacity_below_seats_taken",
+                        params={"taken": held.seats_taken},
+                    )
+                }
+            )
+        instance.save()
+        instance.seats_taken = held.seats_taken
+        if instance.capacity <= held.capacity or (
+            instance.mode == RegistrationSettings.Mode.DRAW
+            and not DrawLog.objects.filter(ceremony=instance).exists()
+        ):
+            return []
+        from .selectors import ceremony_ends_at
+
+        if ceremony_ends_at(ceremony=instance) <= now:
+            return []
+        return _offer_free_seats(instance, now)

@@ -29,6 +29,7 @@ from liberation.events.models import RegistrationSettings
 from . import emails, extensions
 from .models import Registration
 from .screening import csv_cell, screening_export_csv, screening_import_csv
+from .seat_audit import seat_mismatches
 from .selectors import (
     ceremonies_for_staff,
     ceremony_audit_latest,
@@ -168,6 +169,7 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
             screening_export_url=url("screening_export"),
             screening_import_url=url("screening_import"),
             audit=ceremony_audit_latest(ceremony=ceremony),
+            seat_mismatch=next(iter(seat_mismatches(ceremony_id=ceremony.pk)), None),
         )
         return context
 

@@ -39,6 +39,7 @@ from . import extensions, ratelimit
 from .forms import CompanionsForm, RegistrationForm
 from .models import Registration
 from .privacy import registration_data_export
+from .seats import first_come_full
 from .selectors import waitlist_rank
 from .services import (
     RegistrationError,
@@ -250,7 +251,7 @@ def panel_context(
     left = None
     if ceremony is not None and state == "open":
         left = ceremony.seats_left if fresh else seats_left(ceremony)
-    full = state == "open" and not draw and left == 0
+    full = state == "open" and first_come_full(ceremony=ceremony, seats_left=left)
     if form is None and state == "open":
         form = RegistrationForm(
             ceremony=ceremony,
@@ -354,8 +355,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     def bound(data, *, offer_waitlist: bool) -> RegistrationForm:
         return RegistrationForm(data, ceremony=ceremony, offer_waitlist=offer_waitlist)
 
-    full = ceremony.mode != RegistrationSettings.Mode.DRAW and ceremony.seats_left == 0
-    form = bound(request.POST, offer_waitlist=full)
+    form = bound(request.POST, offer_waitlist=first_come_full(ceremony=ceremony))
     if form.is_bot():
         return answer(
             400,

@@ -1,5 +1,6 @@
 """The staff tools for registrations in the Wagtail admin: their viewsets, URLs and menu
-(the views are in staff_views.py)."""
+(the views are in staff_views.py), and the editor of the registration settings (see
+settings_admin)."""
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -12,8 +13,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.models import register_snippet
 
 from .models import Registration
+from .settings_admin import RegistrationSettingsViewSet
 from .staff_views import (
     BadgeRevokeView,
     CeremonyDetailView,
@@ -188,3 +191,6 @@ class RegistrationsMenuGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_registrations_viewsets():
     return RegistrationsMenuGroup()
+
+
+register_snippet(RegistrationSettingsViewSet)

@@ -111,3 +111,15 @@ def test_terminate_leaves_a_stopped_child_alone(child):
     child.process.stop(0)
     child.terminate()
     assert child.process.returncode == 0
+
+
+def test_clock_audits_the_seat_counters_every_five_minutes(monkeypatch):
+    called = []
+    monkeypatch.setattr(
+        "django.core.management.call_command", lambda name, *a, **kw: called.append(name)
+    )
+    monkeypatch.setattr("django.db.close_old_connections", lambda: None)
+    for minute in range(1, 11):
+        run.clock_tick(minute)
+    assert called.count("check_seats") == 2
+    assert called.count("registrations_tick") == 10

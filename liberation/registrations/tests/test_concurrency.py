@@ -6,10 +6,10 @@ PostgreSQL: threads, each with its own connection. SQLite: several processes on 
 same database file.
 
 The service takes the seats with one conditional UPDATE. On PostgreSQL, without
-companions, that UPDATE and the inserts are one statement (services.
+companions, that UPDATE and the inserts are one statement (fastpath.
 _create_in_one_statement): the plain race tests run through it. With companions, and
 always on SQLite, the registration is inserted first and the seats taken last
-(services._take_seats_if_open): on PostgreSQL a second pair of tests makes every
+(fastpath._take_seats_if_open): on PostgreSQL a second pair of tests makes every
 request meet inside that transaction, registration inserted, just before taking the
 seats: with a read-then-write there instead (the control) they oversell; with the
 conditional update they do not.
@@ -121,16 +121,16 @@ def test_postgres_control_naive_code_oversells(make_ceremony):
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_postgres_service_never_oversells(make_ceremony, monkeypatch):
-    from liberation.registrations import services
+    from liberation.registrations import fastpath
 
-    one_statement = services._create_in_one_statement
+    one_statement = fastpath._create_in_one_statement
     calls = []
 
     def counted(**kwargs):
         calls.append(1)
         return one_statement(**kwargs)
 
-    monkeypatch.setattr(services, "_create_in_one_statement", counted)
+    monkeypatch.setattr(fastpath, "_create_in_one_statement", counted)
     ceremony = make_ceremony(capacity=CAPACITY)
     results = _run_threads(locked_register, ceremony.pk)
     ceremony.refresh_from_db()
@@ -143,17 +143,17 @@ def test_postgres_service_never_oversells(make_ceremony, monkeypatch):
 def _meet_before_taking_seats(monkeypatch, take_seats) -> None:
     """Every request inserts its registration, then waits for all the others before
     taking its seats with `take_seats`: the seat update itself is the race."""
-    from liberation.registrations import services
+    from liberation.registrations import fastpath
 
     meeting = threading.Barrier(ATTEMPTS, timeout=20)
-    conditional = services._take_seats_if_open
-    monkeypatch.setattr(services, "ONE_STATEMENT", False)  # the insert-then-lock path
+    conditional = fastpath._take_seats_if_open
+    monkeypatch.setattr(fastpath, "ONE_STATEMENT", False)  # the insert-then-lock path
 
     def meet_then_take(**kwargs) -> bool:
         meeting.wait()
         return take_seats(meeting=meeting, conditional=conditional, **kwargs)
 
-    monkeypatch.setattr(services, "_take_seats_if_open", meet_then_take)
+    monkeypatch.setattr(fastpath, "_take_seats_if_open", meet_then_take)
 
 
 def naive_take_seats(*, meeting, conditional, ceremony, seats, companions, now) -> bool:
@@ -261,12 +261,12 @@ def test_postgres_same_person_on_both_paths_is_registered_once(make_ceremony, mo
     inserted, about to take the seat), the other on the locked path (ceremony row held,
     inserting the same email). PostgreSQL aborts one of them to break the deadlock; it
     is decided again: one registration, the other told "already registered", no error."""
-    from liberation.registrations import services
+    from liberation.registrations import fastpath
 
     ceremony = make_ceremony(capacity=1)
     inserted, go = threading.Event(), threading.Event()
-    conditional = services._take_seats_if_open
-    monkeypatch.setattr(services, "ONE_STATEMENT", False)  # the insert-then-lock path
+    conditional = fastpath._take_seats_if_open
+    monkeypatch.setattr(fastpath, "ONE_STATEMENT", False)  # the insert-then-lock path
 
     def paused(**kwargs) -> bool:
         if threading.current_thread().name == "fast":
@@ -274,7 +274,7 @@ def test_postgres_same_person_on_both_paths_is_registered_once(make_ceremony, mo
             go.wait(timeout=20)
         return conditional(**kwargs)
 
-    monkeypatch.setattr(services, "_take_seats_if_open", paused)
+    monkeypatch.setattr(fastpath, "_take_seats_if_open", paused)
     results: dict[str, str] = {}
 
     def register(name: str, looks_full: bool) -> None:

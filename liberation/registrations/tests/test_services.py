@@ -326,10 +326,10 @@ def test_registration_writes_only_and_takes_the_seats_last(make_ceremony, monkey
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from liberation.registrations import services
+    from liberation.registrations import fastpath
     from liberation.registrations.emails import ceremony_page_for
 
-    monkeypatch.setattr(services, "ONE_STATEMENT", False)
+    monkeypatch.setattr(fastpath, "ONE_STATEMENT", False)
     ceremony = make_ceremony(capacity=3)
     probe = Registration(ceremony=ceremony, language="fr")
     page = ceremony_page_for(probe)
