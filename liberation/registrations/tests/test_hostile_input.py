@@ -82,3 +82,10 @@ def test_a_name_with_a_bidi_override_is_refused_and_nothing_written(client, make
     assert response.status_code == 400
     assert "without invisible or control characters" in response.content.decode()
     assert Registration.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize("suffix", ["", "cancel/", "companions/", "data/"])
+def test_token_with_a_nul_character_is_a_404(db, client, suffix, caplog):
+    """PostgreSQL refuses NUL in a string parameter (ValueError): never asked."""
+    assert client.get(f"/fr/r/AB%00CD-0123/{suffix}").status_code == 404
+    assert no_traceback(caplog)
