@@ -86,17 +86,19 @@ def private(view):
 
 
 def rate_limited(view):
-    """At most REGISTRATION_RATE_LIMIT POSTs per address (see ratelimit.py), else 429."""
+    """At most so many POSTs per client address and per person (the email typed, or the
+    management link's token), see ratelimit.py; else 429."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "POST":
-            verdict = ratelimit.hit(request)
+            person = kwargs.get("token") or request.POST.get("email", "")
+            verdict = ratelimit.hit(request, person=person)
             if not verdict.allowed:
                 response = render(
                     request,
                     "registrations/rate_limited.html",
-                    {"retry_after": verdict.retry_after},
+                    {"retry_after": verdict.retry_after, "scope": verdict.scope},
                     status=429,
                 )
                 response["Retry-After"] = str(verdict.retry_after)

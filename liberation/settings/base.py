@@ -187,11 +187,16 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "liberation.local")
 SESSION_COOKIE_HTTPONLY = True
 # A localized DSFR page when a form is posted without its CSRF token.
 CSRF_FAILURE_VIEW = "liberation.registrations.views.csrf_failure"
-# Registration POSTs per minute and per client address (None: no limit, for benchmarks).
-_rate = env_int("REGISTRATION_RATE_LIMIT", 10)
+# Registration POSTs per minute: per client address, generous (people behind one carrier
+# NAT; 0 turns both limits off, for benchmarks), and per person (email or link), strict.
+_rate = env_int("REGISTRATION_RATE_LIMIT", 3000)
 REGISTRATION_RATE_LIMIT = (_rate, 60) if _rate else None
-# Behind a trusted proxy only, e.g. HTTP_X_FORWARDED_FOR.
+_email_rate = env_int("REGISTRATION_EMAIL_RATE_LIMIT", 5)
+REGISTRATION_EMAIL_RATE_LIMIT = (_email_rate, 60) if _email_rate else None
+# Behind a reverse proxy only (docs/deployment.md): the header it writes the client's
+# address in, e.g. X-Forwarded-For, and how many proxies append to it.
 REGISTRATION_CLIENT_IP_HEADER = env_str("REGISTRATION_CLIENT_IP_HEADER", "") or None
+REGISTRATION_PROXY_COUNT = env_int("REGISTRATION_PROXY_COUNT", 1)
 # Badge signing keys are stored encrypted under a key derived from this secret; empty
 # means SECRET_KEY (resolved in registrations/badges.py, after dev/test set theirs).
 # Previous secrets, comma-separated, stay readable until `manage.py rotate_badge_keys`.
