@@ -253,10 +253,12 @@ def panel_context(
     form: RegistrationForm | None = None,
     refusal: str = "",
     fresh: bool = False,
+    with_form: bool = True,
 ) -> dict:
     """Everything the registration panel needs: state, seats left, form (see _panel.html).
 
-    `fresh`: `page.registration` was read in this request, show its seats as they are."""
+    `fresh`: `page.registration` was read in this request, show its seats as they are.
+    `with_form`: False on the ceremony page, which links to the form's page instead."""
     ceremony = page.registration
     state = page.registration_state()
     draw = ceremony is not None and ceremony.mode == RegistrationSettings.Mode.DRAW
@@ -264,7 +266,7 @@ def panel_context(
     if ceremony is not None and state == "open":
         left = ceremony.seats_left if fresh else seats_left(ceremony)
     full = state == "open" and not draw and left == 0
-    if form is None and state == "open":
+    if form is None and state == "open" and with_form:
         form = RegistrationForm(
             ceremony=ceremony,
             offer_waitlist=full,
