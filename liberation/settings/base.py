@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "liberation.core.middleware.ContentSecurityPolicyMiddleware",
+    "liberation.core.middleware.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -167,6 +169,11 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No avatar from gravatar.com: the admin asks no other host for anything (an editor's
+# email, hashed, would reach it on every page; the admin's CSP allows no such image).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor releases.wagtail.org from the dashboard (upgrades go through requirements.txt).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Outgoing email: registrants' emails go through the outbox (registrations/emails.py).
 # Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST…
@@ -202,7 +209,53 @@ REGISTRATION_PROXY_COUNT = env_int("REGISTRATION_PROXY_COUNT", 1)
 # Previous secrets, comma-separated, stay readable until `manage.py rotate_badge_keys`.
 BADGE_KEY_SECRET = env_str("BADGE_KEY_SECRET", "")
 BADGE_KEY_SECRET_FALLBACKS = env_list("BADGE_KEY_SECRET_FALLBACKS", "")
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page of the site is framed by another (nor by itself: Wagtail's preview panel
+# frames its own preview view, which sets SAMEORIGIN on its response).
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (core/middleware.py; the format of Django 6's SECURE_CSP).
+# Public pages: scripts, styles, fonts and images of the site only (the only inline
+# scripts are JSON data, which CSP does not run); the video players of core/video.py
+# in frames, after the reader's click.
+_SELF = "'self'"
+SECURE_CSP = {
+    "default-src": [_SELF],
+    "script-src": [_SELF],
+    "style-src": [_SELF],
+    "img-src": [_SELF, "data:"],
+    "font-src": [_SELF],
+    "connect-src": [_SELF],
+    "media-src": [_SELF],
+    "frame-src": [
+        "https://www.youtube-nocookie.com",
+        "https://www.dailymotion.com",
+        "https://player.vimeo.com",
+    ],
+    "worker-src": [_SELF],
+    "manifest-src": [_SELF],
+    "object-src": ["'none'"],
+    "base-uri": [_SELF],
+    "form-action": [_SELF],
+    "frame-ancestors": ["'none'"],
+}
+# Wagtail's admin writes inline scripts and styles (panels, widgets, the rich-text
+# editor), shows images from other hosts (embeds, avatars) and frames its own preview.
+CSP_ADMIN_PATH = "/admin/"
+SECURE_CSP_ADMIN = {
+    "default-src": [_SELF],
+    "script-src": [_SELF, "'unsafe-inline'"],
+    "style-src": [_SELF, "'unsafe-inline'"],
+    "img-src": [_SELF, "data:", "blob:", "https:"],
+    "font-src": [_SELF, "data:"],
+    "connect-src": [_SELF],
+    "media-src": [_SELF, "blob:"],
+    "frame-src": [_SELF, "https:"],
+    "worker-src": [_SELF, "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": [_SELF],
+    "form-action": [_SELF],
+    "frame-ancestors": [_SELF],
+}
 
 LOGGING = {
     "version": 1,
