@@ -3,8 +3,9 @@
 `FormCharsetMiddleware`: a form body (`application/x-www-form-urlencoded`) must be
 UTF-8; Django raises `BadRequest` when it reads one declared in another charset. The
 CSRF check reads every POST, so such a request failed before any view, with a
-traceback in the log. It is answered here, before anything reads the body: the
-localized 400 page, logged as one warning line.
+traceback in the log. It is answered here, before anything reads the body (the CSRF
+check runs in process_view, after every middleware's request phase): the localized 400
+page, logged as one warning line.
 """
 
 from django.conf import settings

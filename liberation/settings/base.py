@@ -58,12 +58,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "liberation.core.middleware.FormCharsetMiddleware",  # before anything reads a POST
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Before any view reads a POST (the CSRF check reads it in process_view, which runs
+    # after this), and after the user and messages are known (the 400 page's header).
+    "liberation.core.middleware.FormCharsetMiddleware",
 ]
 
 ROOT_URLCONF = "liberation.urls"
