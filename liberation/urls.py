@@ -34,5 +34,6 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
+handler400 = "liberation.core.views.bad_request"
 handler404 = "liberation.core.views.page_not_found"
 handler500 = "liberation.core.views.server_error"

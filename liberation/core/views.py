@@ -2,7 +2,10 @@
 
 The error pages speak the language of the URL prefix (/en/… → English). The 500 and
 503 pages are rendered without a request, hence without context processors or database
-queries: whatever broke the page must not break the error page too.
+queries: whatever broke the page must not break the error page too. No error page carries a
+form, so none takes Django's `requires_csrf_token`: it reads the POST body again, and
+a body Django could not read the first time (a form in UTF-16) raised once more from
+the error page, which ended as a bare 500.
 """
 
 import logging
@@ -14,7 +17,6 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import cache_control
-from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,16 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-@requires_csrf_token
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """handler400, and the answer to a body Django cannot read (core/middleware.py)."""
+    language = error_language(request)
+    with translation.override(language):
+        request.LANGUAGE_CODE = language
+        response = render(request, "400.html", status=400)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     language = error_language(request)
     with translation.override(language):
@@ -50,7 +61,6 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
         return render(request, "404.html", {"request_path": request.path}, status=404)
 
 
-@requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     language = error_language(request)
     try:

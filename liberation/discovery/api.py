@@ -132,7 +132,9 @@ def search_api(request):
     if lang not in LANGS:
         return _error("lang must be one of: " + ", ".join(LANGS), "lang")
     raw_limit = request.GET.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    # The length first: int() refuses numbers of more than 4,300 digits (a 500 otherwise).
+    valid = len(raw_limit) <= 3 and raw_limit.isascii() and raw_limit.isdigit()
+    if not valid or not 1 <= int(raw_limit) <= MAX_LIMIT:
         return _error(f"limit must be an integer between 1 and {MAX_LIMIT}", "limit")
     query = clean_query(request.GET.get("q", ""))
     if not query:

@@ -7,6 +7,8 @@ The namespace stays `badges` (the URL names of docs/checkin.md).
 
 from django.urls import path
 
+from liberation.core import converters  # noqa: F401  (registers <id:…>)
+
 from . import badge_views, checkin_views
 
 app_name = "badges"
@@ -17,12 +19,12 @@ urlpatterns = [
     path("r/<str:token>/badge.pdf", badge_views.badge_pdf, name="badge_pdf"),
     path("controle/", checkin_views.checkin_index, name="checkin_index"),
     path("controle/sw.js", checkin_views.service_worker, name="checkin_sw"),
-    path("controle/<int:ceremony_id>/", checkin_views.checkin_app, name="checkin"),
-    path("controle/<int:ceremony_id>/data.json", checkin_views.checkin_data, name="checkin_data"),
+    path("controle/<id:ceremony_id>/", checkin_views.checkin_app, name="checkin"),
+    path("controle/<id:ceremony_id>/data.json", checkin_views.checkin_data, name="checkin_data"),
     path(
-        "controle/<int:ceremony_id>/revocations.json",
+        "controle/<id:ceremony_id>/revocations.json",
         checkin_views.checkin_revocations,
         name="checkin_revocations",
     ),
-    path("controle/<int:ceremony_id>/scans/", checkin_views.checkin_scans, name="checkin_scans"),
+    path("controle/<id:ceremony_id>/scans/", checkin_views.checkin_scans, name="checkin_scans"),
 ]

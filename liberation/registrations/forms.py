@@ -12,6 +12,7 @@ and its error message.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -32,6 +33,11 @@ DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
 HONEYPOT = "homepage"
 IDENTITY_FIELDS = ("birth_date", "birth_place", "nationality")
 COMPANION_KEY = re.compile(r"^companion_(\d+)_")
+# Characters nobody types in a name or a place, which reach badges, gate screens and
+# screening lists: controls (C0, DEL, C1), format characters (bidirectional overrides
+# and isolates, zero-width spaces and joiners, BOM, soft hyphen), private use,
+# surrogates, line and paragraph separators (Unicode general categories).
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
 
 
 def validate_birth_date(value: date) -> None:
@@ -43,15 +49,44 @@ def validate_birth_date(value: date) -> None:
         )
 
 
+def validate_visible_text(value: str) -> None:
+    """The one check of typed identity text: no invisible or control character."""
+    if any(unicodedata.category(c) in INVISIBLE_CATEGORIES for c in value):
+        raise forms.ValidationError(
+            _(
+                "Type this field again without invisible or control characters (they can "
+                "come from a copy and paste)."
+            ),
+            code="invisible",
+        )
+
+
 def validate_name(value: str) -> None:
+    validate_visible_text(value)
     if not any(c.isalpha() for c in value):
         raise forms.ValidationError(_("Enter a name with letters."), code="no_letters")
-    if any(ord(c) < 32 for c in value):
-        raise forms.ValidationError(_("Enter a name without control characters."), code="control")
+
+
+class TypedTextField(forms.CharField):
+    """Text a person types about themselves: composed (NFC, so that "é" typed as "e" and
+    a combining accent is stored as everyone else's "é"), then checked by
+    `validate_visible_text` (plus the given validators)."""
+
+    def __init__(self, *, validators=(validate_visible_text,), **kwargs):
+        super().__init__(validators=list(validators), **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return unicodedata.normalize("NFC", value) if value else value
+
+
+def _row_number(digits: str) -> int:
+    """A companion row number as posted: a number too long for int() is simply too big."""
+    return int(digits) if len(digits) <= 6 else 10**6
 
 
 def _name_field(label, autocomplete: str, required: bool = True) -> forms.CharField:
-    return forms.CharField(
+    return TypedTextField(
         label=label,
         max_length=150,
         required=required,
@@ -82,7 +117,7 @@ def _identity_fields(ceremony: RegistrationSettings, *, companion: bool) -> dict
             ),
         )
     if ceremony.ask_birth_place:
-        fields["birth_place"] = forms.CharField(
+        fields["birth_place"] = TypedTextField(
             label=_("Place of birth"),
             max_length=150,
             required=required,
@@ -90,7 +125,7 @@ def _identity_fields(ceremony: RegistrationSettings, *, companion: bool) -> dict
             widget=forms.TextInput(attrs={"autocomplete": "off"}),
         )
     if ceremony.ask_nationality:
-        fields["nationality"] = forms.CharField(
+        fields["nationality"] = TypedTextField(
             label=_("Nationality"),
             max_length=100,
             required=required,
@@ -176,9 +211,10 @@ class CompanionRowsMixin(DsfrFormMixin):
 
     def _too_many_companions(self) -> bool:
         """A crafted POST can carry rows beyond the allowed number: refuse, never drop."""
+        allowed = self.ceremony.max_companions
         for key, value in self.data.items():
             match = COMPANION_KEY.match(key)
-            if match and int(match.group(1)) > self.ceremony.max_companions and value.strip():
+            if match and value.strip() and _row_number(match.group(1)) > allowed:
                 return True
         return False
 

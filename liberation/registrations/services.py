@@ -275,6 +275,8 @@ def registration_for_token(*, token: str) -> Registration | None:
     """The registration a management token opens, or None (tampered, unknown, erased)."""
     if not token or len(token) > 100 or "-" not in token:
         return None
+    if not token.isascii() or not token.replace("-", "").isalnum():
+        return None  # never asked: PostgreSQL refuses NUL in a string (a 500 otherwise)
     reference = token.split("-", 1)[0]
     registration = (
         Registration.objects.select_related("ceremony")

@@ -6,12 +6,14 @@ elsewhere, lives at `r/<token>/badge/`.
 
 from django.urls import path
 
+from liberation.core import converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "registrations"
 
 urlpatterns = [
-    path("r/inscription/<int:ceremony_id>/", views.register, name="register"),
+    path("r/inscription/<id:ceremony_id>/", views.register, name="register"),
     path("r/<str:token>/", views.manage, name="manage"),
     path("r/<str:token>/accept/", views.accept, name="accept"),
     path("r/<str:token>/cancel/", views.cancel, name="cancel"),

@@ -88,17 +88,19 @@ def private(view):
 
 
 def rate_limited(view):
-    """At most REGISTRATION_RATE_LIMIT POSTs per address (see ratelimit.py), else 429."""
+    """At most so many POSTs per client address and per person (the email typed, or the
+    management link's token), see ratelimit.py; else 429."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "POST":
-            verdict = ratelimit.hit(request)
+            person = kwargs.get("token") or request.POST.get("email", "")
+            verdict = ratelimit.hit(request, person=person)
             if not verdict.allowed:
                 response = render(
                     request,
                     "registrations/rate_limited.html",
-                    {"retry_after": verdict.retry_after},
+                    {"retry_after": verdict.retry_after, "scope": verdict.scope},
                     status=429,
                 )
                 response["Retry-After"] = str(verdict.retry_after)
@@ -241,10 +243,12 @@ def panel_context(
     form: RegistrationForm | None = None,
     refusal: str = "",
     fresh: bool = False,
+    with_form: bool = True,
 ) -> dict:
     """Everything the registration panel needs: state, seats left, form (see _panel.html).
 
-    `fresh`: `page.registration` was read in this request, show its seats as they are."""
+    `fresh`: `page.registration` was read in this request, show its seats as they are.
+    `with_form`: False on the ceremony page, which links to the form's page instead."""
     ceremony = page.registration
     state = page.registration_state()
     draw = ceremony is not None and ceremony.mode == RegistrationSettings.Mode.DRAW
@@ -252,7 +256,7 @@ def panel_context(
     if ceremony is not None and state == "open":
         left = ceremony.seats_left if fresh else seats_left(ceremony)
     full = state == "open" and first_come_full(ceremony=ceremony, seats_left=left)
-    if form is None and state == "open":
+    if form is None and state == "open" and with_form:
         form = RegistrationForm(
             ceremony=ceremony,
             offer_waitlist=full,

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "liberation.core.middleware.ContentSecurityPolicyMiddleware",
+    "liberation.core.middleware.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database lock timeout answers 503 "try again in a moment" (core/database.py).
     "liberation.core.database.DatabaseBusyMiddleware",
@@ -67,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Before any view reads a POST (the CSRF check reads it in process_view, which runs
+    # after this), and after the user and messages are known (the 400 page's header).
+    "liberation.core.middleware.FormCharsetMiddleware",
 ]
 
 ROOT_URLCONF = "liberation.urls"
@@ -207,6 +212,11 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# No avatar from gravatar.com: the admin asks no other host for anything (an editor's
+# email, hashed, would reach it on every page; the admin's CSP allows no such image).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor releases.wagtail.org from the dashboard (upgrades go through requirements.txt).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Outgoing email: registrants' emails go through the outbox (registrations/emails.py).
 # Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST…
@@ -227,17 +237,68 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "liberation.local")
 SESSION_COOKIE_HTTPONLY = True
 # A localized DSFR page when a form is posted without its CSRF token.
 CSRF_FAILURE_VIEW = "liberation.registrations.views.csrf_failure"
-# Registration POSTs per minute and per client address (None: no limit, for benchmarks).
-_rate = env_int("REGISTRATION_RATE_LIMIT", 10)
+# Registration POSTs per minute: per client address, generous (people behind one carrier
+# NAT; 0 turns both limits off, for benchmarks), and per person (email or link), strict.
+_rate = env_int("REGISTRATION_RATE_LIMIT", 3000)
 REGISTRATION_RATE_LIMIT = (_rate, 60) if _rate else None
-# Behind a trusted proxy only, e.g. HTTP_X_FORWARDED_FOR.
+_email_rate = env_int("REGISTRATION_EMAIL_RATE_LIMIT", 5)
+REGISTRATION_EMAIL_RATE_LIMIT = (_email_rate, 60) if _email_rate else None
+# Behind a reverse proxy only (docs/deployment.md): the header it writes the client's
+# address in, e.g. X-Forwarded-For, and how many proxies append to it.
 REGISTRATION_CLIENT_IP_HEADER = env_str("REGISTRATION_CLIENT_IP_HEADER", "") or None
+REGISTRATION_PROXY_COUNT = env_int("REGISTRATION_PROXY_COUNT", 1)
 # Badge signing keys are stored encrypted under a key derived from this secret; empty
 # means SECRET_KEY (resolved in gate/keys.py, after dev/test set theirs).
 # Previous secrets, comma-separated, stay readable until `manage.py rotate_badge_keys`.
 BADGE_KEY_SECRET = env_str("BADGE_KEY_SECRET", "")
 BADGE_KEY_SECRET_FALLBACKS = env_list("BADGE_KEY_SECRET_FALLBACKS", "")
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page of the site is framed by another (nor by itself: Wagtail's preview panel
+# frames its own preview view, which sets SAMEORIGIN on its response).
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (core/middleware.py; the format of Django 6's SECURE_CSP).
+# Public pages: scripts, styles, fonts and images of the site only (the only inline
+# scripts are JSON data, which CSP does not run); the video players of core/video.py
+# in frames, after the reader's click.
+_SELF = "'self'"
+SECURE_CSP = {
+    "default-src": [_SELF],
+    "script-src": [_SELF],
+    "style-src": [_SELF],
+    "img-src": [_SELF, "data:"],
+    "font-src": [_SELF],
+    "connect-src": [_SELF],
+    "media-src": [_SELF],
+    "frame-src": [
+        "https://www.youtube-nocookie.com",
+        "https://www.dailymotion.com",
+        "https://player.vimeo.com",
+    ],
+    "worker-src": [_SELF],
+    "manifest-src": [_SELF],
+    "object-src": ["'none'"],
+    "base-uri": [_SELF],
+    "form-action": [_SELF],
+    "frame-ancestors": ["'none'"],
+}
+# Wagtail's admin writes inline scripts and styles (panels, widgets, the rich-text
+# editor), shows images from other hosts (embeds, avatars) and frames its own preview.
+CSP_ADMIN_PATH = "/admin/"
+SECURE_CSP_ADMIN = {
+    "default-src": [_SELF],
+    "script-src": [_SELF, "'unsafe-inline'"],
+    "style-src": [_SELF, "'unsafe-inline'"],
+    "img-src": [_SELF, "data:", "blob:", "https:"],
+    "font-src": [_SELF, "data:"],
+    "connect-src": [_SELF],
+    "media-src": [_SELF, "blob:"],
+    "frame-src": [_SELF, "https:"],
+    "worker-src": [_SELF, "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": [_SELF],
+    "form-action": [_SELF],
+    "frame-ancestors": [_SELF],
+}
 
 LOGGING = {
     "version": 1,

@@ -390,3 +390,14 @@ def test_service_worker_is_served_under_the_app_scope(client):
     body = response.content.decode()
     assert "/static/checkin/checkin.js" in body and "/static/checkin/vendor/jsQR.js" in body
     assert "{{" not in body
+
+
+@pytest.mark.parametrize("suffix", ["", "data.json", "revocations.json", "scans/"])
+def test_a_ceremony_id_too_large_for_the_database_is_a_404(agent, suffix):
+    url = f"/fr/controle/9223372036854775808/{suffix}"
+    response = (
+        agent.post(url, "{}", content_type="application/json")
+        if suffix == "scans/"
+        else agent.get(url)
+    )
+    assert response.status_code == 404

@@ -1,4 +1,7 @@
-"""The registration panel of a ceremony page: state, seats left, and the form."""
+"""The registration panel of a ceremony page: state, seats left, and a link to the form.
+
+The form itself lives on its own page (registrations:register): a form needs a CSRF
+token and its cookie, and the ceremony page must stay the same for every visitor."""
 
 from django import template
 
@@ -10,7 +13,6 @@ def registration_panel(context, page):
     from liberation.registrations.views import panel_context
 
     request = context.get("request")
-    result = panel_context(request, page)
-    result["csrf_token"] = context.get("csrf_token")
+    result = panel_context(request, page, with_form=False)
     result["embedded"] = True
     return result

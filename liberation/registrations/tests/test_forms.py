@@ -282,3 +282,100 @@ def test_companions_form_refuses_the_registrant_and_repeated_rows(make_ceremony,
         registration=created.registration,
     )
     assert fine.is_valid(), fine.errors
+
+
+# --- Invisible and control characters in names (issue 10, item 9) ---------------------
+
+
+INVISIBLE = {
+    "DEL": "\x7f",
+    "C1 NEL": "\x85",
+    "C1 last": "\x9f",
+    "NUL": "\x00",
+    "tab": "\t",
+    "bidi LRE": "\u202a",
+    "bidi RLO": "\u202e",
+    "bidi LRI": "\u2066",
+    "bidi PDI": "\u2069",
+    "zero-width space": "\u200b",
+    "zero-width joiner": "\u200d",
+    "BOM": "\ufeff",
+    "soft hyphen": "\u00ad",
+    "private use": "\ue000",
+    "surrogate": "\ud800",
+    "line separator": "\u2028",
+    "paragraph separator": "\u2029",
+}
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+@pytest.mark.parametrize("field", ["given_name", "surname", "companion_1_given_name"])
+def test_names_refuse_invisible_and_control_characters(make_ceremony, field, char):
+    values = data(companion_1_given_name="Paul", companion_1_surname="Martin")
+    values[field] = f"Jea{char}nne"
+    form = RegistrationForm(values, ceremony=make_ceremony(max_companions=1))
+    assert not form.is_valid()
+    assert form.has_error(field, "invisible")
+
+
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        ("en", "Type this field again without invisible or control characters (they can "
+         "come from a copy and paste)."),
+        ("fr", "Saisissez ce champ sans caractère invisible ni caractère de contrôle (ils "
+         "peuvent venir d’un copier-coller)."),
+    ],
+)  # fmt: skip
+def test_the_invisible_character_message(make_ceremony, language, message):
+    with translation.override(language):
+        form = RegistrationForm(data(surname="Mar\u202etin"), ceremony=make_ceremony())
+        assert form.errors["surname"] == [message]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Jean-Pierre", "N’Diaye", "O'Brien", "Hélène", "Zoë", "Łukasz", "Øyvind", "Иван",
+        "محمد", "李小龍", "Nguyễn Văn An", "Mary Ann", "Ngũgĩ wa Thiong’o", "ʻIolani",
+    ],
+)  # fmt: skip
+def test_legitimate_names_are_kept(make_ceremony, name):
+    form = RegistrationForm(
+        data(surname=name, companion_1_given_name=name, companion_1_surname="Martin"),
+        ceremony=make_ceremony(max_companions=1),
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["surname"] == name
+
+
+def test_names_are_stored_composed(make_ceremony):
+    """A name typed decomposed (e + combining accent, as some keyboards send it) is
+    stored composed (NFC): the same letters, the same bytes as everyone else's."""
+    form = RegistrationForm(
+        data(given_name="He\u0301le\u0300ne", surname="Lefe\u0300vre"), ceremony=make_ceremony()
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["given_name"] == "Hélène"
+    assert form.cleaned_data["surname"] == "Lefèvre"
+
+
+def test_identity_text_fields_refuse_invisible_characters_too(make_ceremony):
+    ceremony = make_ceremony(ask_birth_place=True, ask_nationality=True)
+    form = RegistrationForm(
+        data(birth_place="Caen\u200b", nationality="fran\u202eçaise"), ceremony=ceremony
+    )
+    assert not form.is_valid()
+    assert form.has_error("birth_place", "invisible")
+    assert form.has_error("nationality", "invisible")
+
+
+def test_companions_form_refuses_invisible_characters(make_ceremony):
+    created = jeanne_with_paul(make_ceremony(max_companions=2))
+    form = CompanionsForm(
+        {"companion_1_given_name": "Pa\u200bul", "companion_1_surname": "Martin\x7f"},
+        registration=created.registration,
+    )
+    assert not form.is_valid()
+    assert form.has_error("companion_1_given_name", "invisible")
+    assert form.has_error("companion_1_surname", "invisible")
