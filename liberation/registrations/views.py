@@ -28,14 +28,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liberation.core import fragments
+from liberation.core import fragments, ratelimit
 from liberation.core import views as core_views
 from liberation.core.fragments import content_version, site_for_request
 from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.events.selectors import ceremony_page
 
-from . import extensions, ratelimit
+from . import extensions
 from .forms import CompanionsForm, RegistrationForm
 from .models import Registration
 from .privacy import registration_data_export
@@ -89,7 +89,7 @@ def private(view):
 
 def rate_limited(view):
     """At most so many POSTs per client address and per person (the email typed, or the
-    management link's token), see ratelimit.py; else 429."""
+    management link's token), see core/ratelimit.py; else 429."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

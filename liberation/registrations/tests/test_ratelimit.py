@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
-from liberation.registrations import ratelimit
+from liberation.core import ratelimit
 from liberation.registrations.models import Registration
 from liberation.registrations.services import Person, RegistrationRequest, registration_create
 

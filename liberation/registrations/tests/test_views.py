@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from liberation.core import ratelimit
 from liberation.mail.models import OutboxMessage
-from liberation.registrations import ratelimit
 from liberation.registrations.emails import Kind
 from liberation.registrations.models import Registration
 from liberation.registrations.services import (

@@ -1,4 +1,5 @@
-"""Rate limits of the public registration forms, counted in the Django cache.
+"""Rate limits of the public forms, counted in the Django cache (the registration forms
+use it today; `scope` keeps each form's counters apart, and any app may call `hit`).
 
 Two counters per POST, each a fixed window (one cache round trip or two), shared by
 every worker when the cache is Redis. Only POSTs count (reading a form or a management
