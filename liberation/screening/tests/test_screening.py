@@ -13,7 +13,6 @@ from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from liberation.registrations.models import AuditLog, Registration
-from liberation.screening.services import screening_export_csv, screening_import_csv
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -22,6 +21,7 @@ from liberation.registrations.services import (
     screening_decide,
 )
 from liberation.registrations.staff_services import staff_group_ensure
+from liberation.screening.services import screening_export_csv, screening_import_csv
 
 S = Registration.Status
 SCR = Registration.Screening
