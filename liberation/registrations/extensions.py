@@ -1,11 +1,11 @@
-"""Seams for the apps that stand on registrations (today the gate: badges, check-in), so
-that registrations imports none of them.
+"""Seams for the apps that stand on registrations (the gate: badges, check-in; screening:
+the security services' CSV), so that registrations imports none of them.
 
 Such an app registers, once, from its AppConfig.ready(), what it adds to registrations'
 pages and duties; registrations asks here. With nothing registered, registrations works
 on its own: no badge link on the management page, no check-in on the staff pages (zero
-counts, "not checked in"), nothing more in a data export or an erasure, and only its
-own permissions in the ceremony staff group.
+counts, "not checked in"), nothing more in a data export or an erasure, only its own
+permissions in the ceremony staff group and only its own actions on a ceremony's page.
 """
 
 from collections.abc import Callable
@@ -52,6 +52,25 @@ class PersonalData:
 
 
 @dataclass(frozen=True)
+class CeremonyButton:
+    label: str
+    icon: str  # a Wagtail admin icon name
+    url: Callable[[RegistrationSettings], str]
+
+
+@dataclass(frozen=True)
+class CeremonyActions:
+    """A row of buttons in the "Actions" panel of a ceremony's staff page (shown to staff
+    who may change registrations), with an optional help line under it."""
+
+    key: str
+    buttons: tuple[CeremonyButton, ...]
+    # (ceremony, its CeremonyCounts): whether the row shows
+    shown: Callable[[RegistrationSettings, object], bool]
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class StaffPermission:
     app_label: str
     model: str  # lets staff_group_ensure create it when migrate has not yet
@@ -62,6 +81,7 @@ _badge_link: Callable[[Registration, str], str] | None = None
 _checkin_source: CheckinSource | None = None
 _personal_data: dict[str, PersonalData] = {}
 _staff_permissions: list[StaffPermission] = []
+_ceremony_actions: dict[str, CeremonyActions] = {}
 
 
 # --- Registering (from an AppConfig.ready()) ----------------------------------------
@@ -90,6 +110,10 @@ def staff_permission_register(*, app_label: str, model: str, codename: str) -> N
         _staff_permissions.append(permission)
 
 
+def ceremony_actions_register(actions: CeremonyActions) -> None:
+    _ceremony_actions[actions.key] = actions
+
+
 # --- Asking (from registrations) ----------------------------------------------------
 
 
@@ -115,3 +139,18 @@ def personal_data() -> list[PersonalData]:
 
 def staff_permissions() -> list[StaffPermission]:
     return list(_staff_permissions)
+
+
+def ceremony_actions(*, ceremony: RegistrationSettings, counts: object) -> list[dict]:
+    """The rows of buttons to show on the ceremony's staff page, URLs resolved."""
+    return [
+        {
+            "key": actions.key,
+            "help": actions.help,
+            "buttons": [
+                {"label": b.label, "icon": b.icon, "url": b.url(ceremony)} for b in actions.buttons
+            ],
+        }
+        for actions in _ceremony_actions.values()
+        if actions.shown(ceremony, counts)
+    ]

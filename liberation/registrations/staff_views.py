@@ -1,6 +1,7 @@
 """Staff pages in the Wagtail admin: registrations listed, filtered, searched, exported
-and inspected; per ceremony, the counts, the screening export and import, a message to
-every confirmed registrant, the draw; per registration, cancel and revoke the badge.
+and inspected; per ceremony, the counts, a message to every confirmed registrant, the
+draw, and the actions other apps add (extensions.py: the screening export and import);
+per registration, cancel and revoke the badge.
 
 Each view checks the permission, parses, calls one staff service (staff_services.py)
 and renders; what it shows comes from selectors.py, the forms from staff_forms.py.
@@ -18,17 +19,17 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.generic import FormView, TemplateView, View
+from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 
+from liberation.core.spreadsheet import csv_cell
 from liberation.events.models import RegistrationSettings
 
 from . import emails, extensions
 from .models import Registration
-from .screening import csv_cell, screening_export_csv, screening_import_csv
 from .seat_audit import seat_mismatches
 from .selectors import (
     ceremonies_for_staff,
@@ -39,7 +40,7 @@ from .selectors import (
     has_identity_data,
 )
 from .services import RegistrationError
-from .staff_forms import ConfirmForm, DrawForm, MessageForm, RevokeForm, ScreeningImportForm
+from .staff_forms import ConfirmForm, DrawForm, MessageForm, RevokeForm
 from .staff_services import (
     audit_write,
     badge_revoke,
@@ -156,8 +157,9 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
         def url(name: str) -> str:
             return reverse(f"registrations_ceremonies:{name}", args=[ceremony.pk])
 
+        counts = ceremony_counts(ceremony=ceremony)
         context.update(
-            counts=ceremony_counts(ceremony=ceremony),
+            counts=counts,
             draw=ceremony_draw(ceremony=ceremony),
             is_draw=ceremony.mode == RegistrationSettings.Mode.DRAW,
             state=ceremony.state(),
@@ -166,8 +168,8 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
             export_url=f"{list_url}&export=csv",
             message_url=url("message"),
             draw_url=url("draw"),
-            screening_export_url=url("screening_export"),
-            screening_import_url=url("screening_import"),
+            # what other apps add (screening: export and import), see extensions.py
+            ceremony_actions=extensions.ceremony_actions(ceremony=ceremony, counts=counts),
             audit=ceremony_audit_latest(ceremony=ceremony),
             seat_mismatch=next(iter(seat_mismatches(ceremony_id=ceremony.pk)), None),
         )
@@ -262,66 +264,6 @@ class DrawView(ActionFormView):
                 "waiting list."
             )
             % {"seed": log.seed, "confirmed": log.confirmed, "waitlisted": log.waitlisted},
-        )
-        return redirect(self.ceremony_url)
-
-
-class ScreeningExportView(CeremonyMixin, View):
-    any_permission_required = None
-    permission_required = "change"
-
-    def get(self, request, *args, **kwargs):
-        content = screening_export_csv(ceremony=self.ceremony, user=request.user)
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = (
-            f'attachment; filename="screening-{self.ceremony.pk}-{stamp}.csv"'
-        )
-        add_never_cache_headers(response)  # identity data: keep it out of every cache
-        return response
-
-
-class ScreeningImportView(ActionFormView):
-    form_class = ScreeningImportForm
-    page_title = gettext_lazy("Import screening decisions")
-    submit_label = gettext_lazy("Import the decisions")
-    intro = [
-        gettext_lazy(
-            "The file is checked whole before anything is recorded: if one line is wrong, "
-            "no decision is recorded and every wrong line is listed. Lines with an empty "
-            "decision are left pending. A refusal frees the seats for the waiting list."
-        )
-    ]
-
-    def form_valid(self, form):
-        result = screening_import_csv(
-            ceremony=self.ceremony, content=form.cleaned_data["file"].read(), user=self.request.user
-        )
-        if not result.ok:
-            messages.error(
-                self.request,
-                ngettext(
-                    "The file was not imported: %(count)s line is wrong.",
-                    "The file was not imported: %(count)s lines are wrong.",
-                    len(result.errors),
-                )
-                % {"count": len(result.errors)},
-            )
-            return self.render_to_response(
-                self.get_context_data(form=form, line_errors=result.errors)
-            )
-        messages.success(
-            self.request,
-            _(
-                "Decisions recorded: %(approved)s approved, %(refused)s refused, "
-                "%(unchanged)s unchanged, %(undecided)s still pending."
-            )
-            % {
-                "approved": result.approved,
-                "refused": result.refused,
-                "unchanged": result.unchanged,
-                "undecided": result.undecided,
-            },
         )
         return redirect(self.ceremony_url)
 

@@ -26,8 +26,6 @@ from .staff_views import (
     RegistrationCancelView,
     RegistrationDetailView,
     RegistrationIndexView,
-    ScreeningExportView,
-    ScreeningImportView,
     can_view,
     checked_in_at,
 )
@@ -53,16 +51,6 @@ class CeremonyToolsViewSet(ViewSet):
             path("<int:pk>/", CeremonyDetailView.as_view(), name="detail"),
             path("<int:pk>/message/", MessageAllView.as_view(), name="message"),
             path("<int:pk>/draw/", DrawView.as_view(), name="draw"),
-            path(
-                "<int:pk>/screening/export/",
-                ScreeningExportView.as_view(),
-                name="screening_export",
-            ),
-            path(
-                "<int:pk>/screening/import/",
-                ScreeningImportView.as_view(),
-                name="screening_import",
-            ),
         ]
 
 

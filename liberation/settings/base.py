@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "liberation.mail",
     "liberation.registrations",
     "liberation.gate",
+    "liberation.screening",
     "liberation.semantic",
     "liberation.discovery",
     "liberation.exchange",

@@ -85,7 +85,7 @@ def staff_pages(live_server, django_db_serialized_rollback):
         reverse("registrations_ceremonies:index"),
         reverse("registrations_ceremonies:detail", args=[ceremony.pk]),
         reverse("registrations_ceremonies:message", args=[ceremony.pk]),
-        reverse("registrations_ceremonies:screening_import", args=[ceremony.pk]),
+        reverse("screening:import", args=[ceremony.pk]),
         reverse("registrations_admin:inspect", args=[registration.pk]),
         reverse("registrations_admin:cancel", args=[registration.pk]),
     ]

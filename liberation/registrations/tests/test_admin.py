@@ -145,7 +145,6 @@ def test_staff_group_is_created_once_with_its_permissions(db):
         "/admin/registrations/",
         "/admin/registrations/ceremonies/",
         "/admin/registrations/ceremonies/1/",
-        "/admin/registrations/ceremonies/1/screening/export/",
         "/admin/registrations/inspect/1/",
     ],
 )
@@ -164,7 +163,6 @@ def test_admin_user_without_permission_is_refused_and_sees_no_menu(editor, make_
         reverse("registrations_admin:inspect", args=[registration.pk]),
         reverse("registrations_ceremonies:index"),
         ceremony_url("detail", ceremony),
-        ceremony_url("screening_export", ceremony),
     ):
         response = client.get(url)
         # Wagtail's way: back to the dashboard with "Sorry, you do not have permission".
@@ -198,7 +196,6 @@ def test_viewer_can_list_but_not_act(viewer, make_ceremony):
     ):
         response = client.post(url, data)
         assert response.status_code == 302 and response["Location"] == "/admin/", url
-    assert client.get(ceremony_url("screening_export", ceremony)).status_code == 302
     registration.refresh_from_db()
     assert registration.status == S.CONFIRMED and registration.badge_revoked_at is None
     assert not OutboxMessage.objects.filter(kind=Kind.MESSAGE).exists()
@@ -464,6 +461,5 @@ def test_ceremony_overview_and_tools_page(staff_client, make_ceremony):
     html = response.content.decode()
     assert response.status_code == 200
     assert response.context["counts"].confirmed_seats == 2
-    for name in ("message", "screening_export", "screening_import"):
-        assert ceremony_url(name, ceremony) in html
+    assert ceremony_url("message", ceremony) in html
     assert ceremony_url("draw", ceremony) not in html  # first come, first served

@@ -13,7 +13,6 @@ from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from liberation.registrations.models import AuditLog, Registration
-from liberation.registrations.screening import screening_export_csv, screening_import_csv
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -22,6 +21,7 @@ from liberation.registrations.services import (
     screening_decide,
 )
 from liberation.registrations.staff_services import staff_group_ensure
+from liberation.screening.services import screening_export_csv, screening_import_csv
 
 S = Registration.Status
 SCR = Registration.Screening
@@ -324,7 +324,9 @@ def test_a_bad_file_is_rejected(screened, staff, content, message):
 
 
 def url(name, ceremony):
-    return reverse(f"registrations_ceremonies:{name}", args=[ceremony.pk])
+    if name == "detail":
+        return reverse("registrations_ceremonies:detail", args=[ceremony.pk])
+    return reverse(f"screening:{name}", args=[ceremony.pk])
 
 
 def test_export_page_downloads_csv_without_cache(screened, staff):
@@ -332,7 +334,7 @@ def test_export_page_downloads_csv_without_cache(screened, staff):
     a = register(ceremony, 1)
     client = Client()
     client.force_login(staff)
-    response = client.get(url("screening_export", ceremony))
+    response = client.get(url("export", ceremony))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="screening-')
@@ -346,22 +348,22 @@ def test_import_page_lists_errors_or_records_the_decisions(screened, staff):
     a = register(ceremony, 1)
     client = Client()
     client.force_login(staff)
-    assert client.get(url("screening_import", ceremony)).status_code == 200
+    assert client.get(url("import", ceremony)).status_code == 200
     bad = SimpleUploadedFile("d.csv", decisions(f"{a.reference},approved", "NOPE1234,refused"))
-    response = client.post(url("screening_import", ceremony), {"file": bad})
+    response = client.post(url("import", ceremony), {"file": bad})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Unknown reference NOPE1234." in html and "Lines to correct" in html
     assert state(a) == [(S.CONFIRMED, SCR.PENDING)]
     good = SimpleUploadedFile("d.csv", decisions(f"{a.reference},approved"))
-    response = client.post(url("screening_import", ceremony), {"file": good}, follow=True)
+    response = client.post(url("import", ceremony), {"file": good}, follow=True)
     assert response.redirect_chain[-1][0] == url("detail", ceremony)
     assert any("1 approved" in str(m) for m in response.context["messages"])
     assert state(a) == [(S.CONFIRMED, SCR.APPROVED)]
 
 
 def test_errors_are_in_the_staff_language(make_ceremony, staff):
-    from liberation.registrations.screening import screening_import_csv
+    from liberation.screening.services import screening_import_csv
 
     ceremony = make_ceremony(screening_required=True)
     with translation.override("fr"):

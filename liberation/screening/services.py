@@ -4,7 +4,8 @@ decisions of the security services come back as CSV.
 The export is the only bulk exit of identity data, so each one is written to the audit
 log. The import is checked whole before anything is written: one bad line rejects the
 file, every bad line is reported with its number, and the decisions of a good file are
-recorded in one transaction through `services.screening_decide`.
+recorded in one transaction through registrations' `services.screening_decide` (which
+frees the seats of a refusal).
 
 One row per registration (companions in extra columns), so that the security services
 can fill in the `decision` column of the exported file and send it back as it is.
@@ -14,17 +15,16 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from liberation.core.spreadsheet import csv_cell
 from liberation.events.models import RegistrationSettings
-
-from .models import AuditLog, Registration
-from .services import screening_decide
+from liberation.registrations.models import AuditLog, Registration
+from liberation.registrations.services import screening_decide
 
 Screening = Registration.Screening
 
@@ -34,18 +34,6 @@ REFERENCE_COLUMN = "reference"
 # Values are compared accent- and case-insensitively, in English or French.
 APPROVED_VALUES = {"approved", "approve", "approuve", "accepted", "accepte", "favorable"}
 REFUSED_VALUES = {"refused", "refuse", "rejected", "rejete", "defavorable"}
-# A spreadsheet reads a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _fold(text: str) -> str:
