@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from liberation.gate import badges
 from liberation.gate.checkin import checkin_record
 from liberation.gate.models import CheckIn
-from liberation.registrations.models import AuditLog, Registration
+from liberation.registrations.models import AuditLog, CeremonyAccess, Registration
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -194,11 +194,13 @@ def test_scan_dated_in_the_future_is_dated_on_receipt(ceremony, badge):
 
 
 @pytest.fixture
-def agent(db):
+def agent(db, ceremony):
+    """A gate agent: the check-in permission and the check-in right on `ceremony`."""
     user = User.objects.create_user("agent", password="x")
     user.user_permissions.add(
         Permission.objects.get(codename="add_checkin", content_type__app_label="gate")
     )
+    CeremonyAccess.objects.create(ceremony=ceremony, user=user, check_in=True)
     client = Client()
     client.force_login(user)
     return client
