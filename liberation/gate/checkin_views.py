@@ -2,7 +2,8 @@
 it sends.
 
 Every view but the service worker script requires a signed-in user holding
-`gate.add_checkin` (anonymous → the admin login page, others → 403). The scan
+`gate.add_checkin` (anonymous → the admin login page, others → 403), and the check-in
+right on the ceremony (registrations' `staff_ceremonies`; another ceremony → 404). The scan
 endpoint takes JSON with Django's CSRF header, from the staff session. Each download of
 the attendee list (names) is written to the audit log.
 """
@@ -16,9 +17,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import DataError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.events.selectors import ceremony_page
+from liberation.registrations.selectors import Right, staff_ceremonies
 from liberation.registrations.staff_services import audit_write
 
 from . import badges
@@ -65,6 +67,16 @@ def _ceremony_title(ceremony: RegistrationSettings) -> tuple[str, CeremonyPage |
     return (page.title if page else ceremony.name), page
 
 
+def _gate_ceremony(request: HttpRequest, ceremony_id: int) -> RegistrationSettings:
+    """The ceremony, if the user may check in there; 404 otherwise (even if it exists)."""
+    ceremony = (
+        staff_ceremonies(user=request.user, right=Right.CHECK_IN).filter(pk=ceremony_id).first()
+    )
+    if ceremony is None:
+        raise Http404
+    return ceremony
+
+
 def _staff(request: HttpRequest) -> str:
     return request.user.get_username()
 
@@ -74,7 +86,8 @@ def _staff(request: HttpRequest) -> str:
 @staff_only
 def checkin_index(request: HttpRequest) -> HttpResponse:
     ceremonies = []
-    for ceremony in RegistrationSettings.objects.order_by("-closes_at"):
+    allowed = staff_ceremonies(user=request.user, right=Right.CHECK_IN)
+    for ceremony in allowed.order_by("-closes_at"):
         title, page = _ceremony_title(ceremony)
         ceremonies.append({"ceremony": ceremony, "title": title, "page": page})
     return render(request, "gate/checkin_index.html", {"ceremonies": ceremonies})
@@ -135,7 +148,7 @@ def _client_strings() -> dict:
 @require_GET
 @staff_only
 def checkin_app(request: HttpRequest, ceremony_id: int) -> HttpResponse:
-    ceremony = get_object_or_404(RegistrationSettings, pk=ceremony_id)
+    ceremony = _gate_ceremony(request, ceremony_id)
     title, page = _ceremony_title(ceremony)
     language = translation.get_language() or "fr"
     config = {
@@ -167,7 +180,7 @@ def checkin_app(request: HttpRequest, ceremony_id: int) -> HttpResponse:
 @staff_only
 def checkin_data(request: HttpRequest, ceremony_id: int) -> JsonResponse:
     """Everything a gate needs offline: public key, attendee and revocation lists."""
-    ceremony = get_object_or_404(RegistrationSettings, pk=ceremony_id)
+    ceremony = _gate_ceremony(request, ceremony_id)
     attendees = badges.attendee_list(ceremony)
     count = len(json.loads(attendees["document"])["attendees"])
     audit_write(
@@ -195,7 +208,7 @@ def checkin_data(request: HttpRequest, ceremony_id: int) -> JsonResponse:
 @staff_only
 def checkin_revocations(request: HttpRequest, ceremony_id: int) -> JsonResponse:
     """The signed revocation list alone (references only: no personal data)."""
-    ceremony = get_object_or_404(RegistrationSettings, pk=ceremony_id)
+    ceremony = _gate_ceremony(request, ceremony_id)
     return JsonResponse(
         {
             "ceremony": ceremony.pk,
@@ -249,7 +262,7 @@ def checkin_scans(request: HttpRequest, ceremony_id: int) -> JsonResponse:
     Each scan is answered on its own (accepted, already, refused); a batch sent twice
     gets the same answers and writes nothing the second time.
     """
-    ceremony = get_object_or_404(RegistrationSettings, pk=ceremony_id)
+    ceremony = _gate_ceremony(request, ceremony_id)
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError, RecursionError):

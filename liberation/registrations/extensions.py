@@ -68,6 +68,8 @@ class CeremonyActions:
     # (ceremony, its CeremonyCounts): whether the row shows
     shown: Callable[[RegistrationSettings, object], bool]
     help: str = ""
+    # the staff right on the ceremony the row needs (selectors.Right), "" for any
+    right: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,11 @@ def staff_permissions() -> list[StaffPermission]:
     return list(_staff_permissions)
 
 
-def ceremony_actions(*, ceremony: RegistrationSettings, counts: object) -> list[dict]:
-    """The rows of buttons to show on the ceremony's staff page, URLs resolved."""
+def ceremony_actions(
+    *, ceremony: RegistrationSettings, counts: object, rights: frozenset[str] = frozenset()
+) -> list[dict]:
+    """The rows of buttons to show on the ceremony's staff page to someone holding
+    `rights` on it, URLs resolved."""
     return [
         {
             "key": actions.key,
@@ -152,5 +157,5 @@ def ceremony_actions(*, ceremony: RegistrationSettings, counts: object) -> list[
             ],
         }
         for actions in _ceremony_actions.values()
-        if actions.shown(ceremony, counts)
+        if (not actions.right or actions.right in rights) and actions.shown(ceremony, counts)
     ]

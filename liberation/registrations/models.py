@@ -7,6 +7,7 @@ are the database's own guarantee that they hold: one active registration per per
 and per ceremony, and (on `RegistrationSettings`) never more seats than capacity.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -153,3 +154,87 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action}"
+
+
+class CeremonyAccess(models.Model):
+    """What one staff member may do for one ceremony, granted in the admin.
+
+    The model permissions (view/change_registration, gate.add_checkin) open the admin
+    menus and say which kind of thing a user may do at all; they give access to no
+    ceremony by themselves. A ceremony's data is reached through a grant here, the
+    `all_ceremonies` permission (national staff), or being a superuser
+    (`selectors.staff_ceremonies`).
+    """
+
+    class Right(models.TextChoices):
+        CHECK_IN = "check_in", _("Check in at the gate")
+        ATTENDEES = "attendees", _("See and export the attendees")
+        SCREENING = "screening", _("Identity data for screening")
+        MANAGE = "manage", _("Act on registrations")
+
+    ceremony = models.ForeignKey(
+        RegistrationSettings,
+        on_delete=models.CASCADE,
+        related_name="staff_access",
+        verbose_name=_("ceremony"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ceremony_access",
+        verbose_name=_("staff member"),
+    )
+    check_in = models.BooleanField(
+        _("check in at the gate"),
+        default=False,
+        help_text=_("The check-in app: download the attendee list to the gate, send scans."),
+    )
+    attendees = models.BooleanField(
+        _("see and export the attendees"),
+        default=False,
+        help_text=_("The list of registrations with names and email addresses, its CSV export."),
+    )
+    screening = models.BooleanField(
+        _("identity data for screening"),
+        default=False,
+        help_text=_(
+            "Dates and places of birth, nationalities: their export for screening and the "
+            "import of the decisions."
+        ),
+    )
+    manage = models.BooleanField(
+        _("act on registrations"),
+        default=False,
+        help_text=_(
+            "Message the confirmed registrants, run the draw, cancel a registration, revoke "
+            "a badge."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("ceremony access")
+        verbose_name_plural = _("ceremony access")
+        ordering = ["ceremony", "user"]
+        permissions = [("all_ceremonies", _("Access every ceremony (national staff)"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ceremony", "user"],
+                name="one_access_per_ceremony_and_user",
+                violation_error_message=_(
+                    "This staff member already has access to this ceremony: change that "
+                    "access instead."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(check_in=True)
+                | models.Q(attendees=True)
+                | models.Q(screening=True)
+                | models.Q(manage=True),
+                name="ceremony_access_grants_something",
+                violation_error_message=_("Tick at least one right."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        rights = [r.label for r in self.Right if getattr(self, r.value)]
+        return f"{self.user} · {self.ceremony}: {', '.join(str(r) for r in rights)}"

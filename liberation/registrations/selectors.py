@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from liberation.events.models import CeremonyPage, RegistrationSettings
 
 from . import extensions
-from .models import AuditLog, DrawLog, Registration
+from .models import AuditLog, CeremonyAccess, DrawLog, Registration
 
 Status = Registration.Status
 Screening = Registration.Screening
@@ -36,9 +36,46 @@ def ceremony_ends_at(*, ceremony: RegistrationSettings) -> datetime:
     return max(ends) if ends else ceremony.closes_at
 
 
-def ceremonies_for_staff() -> QuerySet[RegistrationSettings]:
-    """Every ceremony, the latest opening first (the staff's ceremonies page)."""
-    return RegistrationSettings.objects.order_by("-opens_at", "pk")
+# --- Staff access, per ceremony ------------------------------------------------------
+
+Right = CeremonyAccess.Right
+ALL_CEREMONIES = "registrations.all_ceremonies"
+
+
+def staff_ceremonies(*, user, right: str | None = None) -> QuerySet[RegistrationSettings]:
+    """The ceremonies on which `user` holds `right` (None: any right at all).
+
+    Superusers and holders of `registrations.all_ceremonies` (national staff) reach every
+    ceremony; anyone else only those granted to them (CeremonyAccess). Model
+    permissions say what kind of thing a user may do; this says on which ceremonies.
+    """
+    ceremonies = RegistrationSettings.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ceremonies.none()
+    if user.is_superuser or user.has_perm(ALL_CEREMONIES):
+        return ceremonies
+    grants = CeremonyAccess.objects.filter(user=user)
+    if right is not None:
+        grants = grants.filter(**{Right(right).value: True})
+    return ceremonies.filter(pk__in=grants.values("ceremony_id"))
+
+
+def staff_may(*, user, ceremony: RegistrationSettings | int, right: str | None = None) -> bool:
+    """Whether `user` holds `right` (None: any) on this ceremony."""
+    pk = ceremony if isinstance(ceremony, int) else ceremony.pk
+    return staff_ceremonies(user=user, right=right).filter(pk=pk).exists()
+
+
+def staff_rights(*, user, ceremony: RegistrationSettings) -> frozenset[str]:
+    """Every right `user` holds on this ceremony (which buttons a staff page shows)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if user.is_superuser or user.has_perm(ALL_CEREMONIES):
+        return frozenset(Right.values)
+    grant = CeremonyAccess.objects.filter(user=user, ceremony=ceremony).first()
+    if grant is None:
+        return frozenset()
+    return frozenset(r for r in Right.values if getattr(grant, r))
 
 
 def ceremonies_with_personal_data() -> QuerySet[RegistrationSettings]:

@@ -5,7 +5,10 @@ the draw, cancelling a registration, revoking a badge, and the record of a list 
 The rules themselves stay in `services.py` (the draw, a cancellation); these add who
 did it. Permissions are Django's on Registration: `view_registration` lists and
 inspects (and exports the list), `change_registration` acts (message, draw, screening,
-cancel, revoke). `staff_group_ensure()` creates the ceremony staff group with both.
+cancel, revoke). `staff_group_ensure()` creates the ceremony staff group with both;
+they open the pages, and each ceremony is reached only through a grant
+(`CeremonyAccess`, edited in the admin) or the national permission
+`registrations.all_ceremonies`, which the group does not get.
 """
 
 from datetime import datetime

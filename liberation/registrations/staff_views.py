@@ -3,15 +3,17 @@ and inspected; per ceremony, the counts, a message to every confirmed registrant
 draw, and the actions other apps add (extensions.py: the screening export and import);
 per registration, cancel and revoke the badge.
 
-Each view checks the permission, parses, calls one staff service (staff_services.py)
-and renders; what it shows comes from selectors.py, the forms from staff_forms.py.
+Each view checks the permission, then the user's right on the ceremony concerned
+(`selectors.staff_ceremonies`: another ceremony's data answers 404), parses, calls one
+staff service (staff_services.py) and renders; what it shows comes from selectors.py,
+the forms from staff_forms.py.
 `wagtail_hooks.py` groups these views into viewsets and the admin menu.
 """
 
 from datetime import datetime
 
 from django.contrib.admin.utils import quote
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -32,12 +34,14 @@ from . import emails, extensions
 from .models import Registration
 from .seat_audit import seat_mismatches
 from .selectors import (
-    ceremonies_for_staff,
+    Right,
     ceremony_audit_latest,
     ceremony_counts,
     ceremony_draw,
     confirmed_recipients,
     has_identity_data,
+    staff_ceremonies,
+    staff_rights,
 )
 from .services import RegistrationError
 from .staff_forms import ConfirmForm, DrawForm, MessageForm, RevokeForm
@@ -70,9 +74,22 @@ def checked_in_at(registration: Registration) -> datetime | None:
 # --- Views: ceremonies ------------------------------------------------------------
 
 
-class StaffViewMixin(PermissionCheckedMixin, WagtailAdminTemplateMixin):
+class ScopeCheckedMixin:
+    """After the model permission check (place it after PermissionCheckedMixin): the
+    view's `check_scope()`, which raises Http404 for another ceremony's data."""
+
+    def check_scope(self) -> None:
+        pass
+
+    def dispatch(self, request, *args, **kwargs):
+        self.check_scope()
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StaffViewMixin(PermissionCheckedMixin, ScopeCheckedMixin, WagtailAdminTemplateMixin):
     """Permission on Registration through Wagtail's policy: anonymous users go to the
-    login page (Wagtail's admin decorator), others without it are refused."""
+    login page (Wagtail's admin decorator), others without it are refused. The
+    permission opens the pages; each ceremony is reached only with a right on it."""
 
     model = Registration
     any_permission_required = ["view", "change"]
@@ -99,7 +116,7 @@ class CeremonyIndexView(StaffViewMixin, TemplateView):
                 "url": reverse("registrations_ceremonies:detail", args=[ceremony.pk]),
                 "list_url": _list_url(ceremony),
             }
-            for ceremony in ceremonies_for_staff()
+            for ceremony in staff_ceremonies(user=self.request.user).order_by("-opens_at", "pk")
         ]
         return context
 
@@ -109,11 +126,23 @@ def _list_url(ceremony: RegistrationSettings) -> str:
 
 
 class CeremonyMixin(StaffViewMixin):
-    """A view about one ceremony (`pk` in the URL), under the ceremonies breadcrumb."""
+    """A view about one ceremony (`pk` in the URL), under the ceremonies breadcrumb;
+    404 unless the user holds `right` on it (None: any right)."""
+
+    right: str | None = None
+
+    def check_scope(self) -> None:
+        self.ceremony  # noqa: B018 (raises Http404)
 
     @cached_property
     def ceremony(self) -> RegistrationSettings:
-        return get_object_or_404(RegistrationSettings, pk=self.kwargs["pk"])
+        return get_object_or_404(
+            staff_ceremonies(user=self.request.user, right=self.right), pk=self.kwargs["pk"]
+        )
+
+    @cached_property
+    def rights(self) -> frozenset[str]:
+        return staff_rights(user=self.request.user, ceremony=self.ceremony)
 
     @cached_property
     def ceremony_url(self) -> str:
@@ -164,12 +193,19 @@ class CeremonyDetailView(CeremonyMixin, TemplateView):
             is_draw=ceremony.mode == RegistrationSettings.Mode.DRAW,
             state=ceremony.state(),
             can_change=self.can_change,
+            may_list=Right.ATTENDEES in self.rights,
+            may_screen=self.can_change and Right.SCREENING in self.rights,
+            may_manage=self.can_change and Right.MANAGE in self.rights,
             list_url=list_url,
             export_url=f"{list_url}&export=csv",
             message_url=url("message"),
             draw_url=url("draw"),
             # what other apps add (screening: export and import), see extensions.py
-            ceremony_actions=extensions.ceremony_actions(ceremony=ceremony, counts=counts),
+            ceremony_actions=extensions.ceremony_actions(
+                ceremony=ceremony,
+                counts=counts,
+                rights=self.rights if self.can_change else frozenset(),
+            ),
             audit=ceremony_audit_latest(ceremony=ceremony),
             seat_mismatch=next(iter(seat_mismatches(ceremony_id=ceremony.pk)), None),
         )
@@ -200,6 +236,7 @@ class ActionFormView(CeremonyMixin, FormView):
 
 
 class MessageAllView(ActionFormView):
+    right = Right.MANAGE
     form_class = MessageForm
     page_title = gettext_lazy("Message the confirmed registrants")
     submit_label = gettext_lazy("Send to all confirmed registrants")
@@ -233,6 +270,7 @@ class MessageAllView(ActionFormView):
 
 
 class DrawView(ActionFormView):
+    right = Right.MANAGE
     form_class = DrawForm
     page_title = gettext_lazy("Run the draw")
     submit_label = gettext_lazy("Run the draw")
@@ -279,13 +317,34 @@ def can_view(user) -> bool:
 
 
 class RegistrationIndexView(IndexView):
-    """The list: filters, search, counts for the filtered ceremony, CSV export."""
+    """The list: filters, search, counts for the filtered ceremony, CSV export; only
+    the ceremonies on which the user may see the attendees (another in ?ceremony=: 404)."""
 
     any_permission_required = ["view", "change"]
     FORMATS = (IndexView.FORMAT_CSV,)  # no XLSX: one format to audit and to sanitise
 
+    @cached_property
+    def allowed_ceremonies(self):
+        return staff_ceremonies(user=self.request.user, right=Right.ATTENDEES)
+
+    def get(self, request, *args, **kwargs):
+        asked = request.GET.get("ceremony")
+        if asked and not (
+            asked.isdigit() and self.allowed_ceremonies.filter(pk=int(asked)).exists()
+        ):
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    @cached_property
+    def filters(self):
+        filters = super().filters
+        if filters is not None and "ceremony" in filters.form.fields:
+            filters.form.fields["ceremony"].queryset = self.allowed_ceremonies
+        return filters
+
     def get_base_queryset(self):
-        queryset = extensions.with_checkins(super().get_base_queryset().select_related("ceremony"))
+        queryset = super().get_base_queryset().filter(ceremony__in=self.allowed_ceremonies)
+        queryset = extensions.with_checkins(queryset.select_related("ceremony"))
         if self.is_export:
             queryset = queryset.prefetch_related("companions")
         return queryset
@@ -356,20 +415,36 @@ def _iso(value: datetime | None) -> str:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
 
 
+IDENTITY_FIELDS = ("birth_date", "birth_place", "nationality")
+
+
 class RegistrationDetailView(InspectView):
-    """One registration with its companions, messages and check-in; viewing identity
-    data (birth date, place, nationality) is audit-logged."""
+    """One registration with its companions, messages and check-in, for a user who may
+    see the attendees of its ceremony (else 404); identity data (birth date, place,
+    nationality) only with the screening right, and viewing it is audit-logged."""
 
     any_permission_required = ["view", "change"]
 
     def get_object(self, queryset=None):
-        return get_object_or_404(
-            Registration.objects.select_related("ceremony").prefetch_related("companions"),
-            pk=self.pk,
-        )
+        queryset = Registration.objects.select_related("ceremony").prefetch_related("companions")
+        # Called from setup(), before dispatch's permission check: without the permission
+        # the user is refused there (403), as on every staff page; with it, another
+        # ceremony's registration answers 404.
+        if self.user_has_any_permission(self.any_permission_required):
+            allowed = staff_ceremonies(user=self.request.user, right=Right.ATTENDEES)
+            queryset = queryset.filter(ceremony__in=allowed)
+        return get_object_or_404(queryset, pk=self.pk)
+
+    @cached_property
+    def rights(self) -> frozenset[str]:
+        return staff_rights(user=self.request.user, ceremony=self.object.ceremony)
+
+    @cached_property
+    def shows_identity(self) -> bool:
+        return Right.SCREENING in self.rights
 
     def get(self, request, *args, **kwargs):
-        if has_identity_data(registration=self.object):
+        if self.shows_identity and has_identity_data(registration=self.object):
             audit_write(
                 user=request.user,
                 action="registration_view",
@@ -379,13 +454,16 @@ class RegistrationDetailView(InspectView):
         return super().get(request, *args, **kwargs)
 
     def get_fields_context(self):
+        if not self.shows_identity:
+            self.fields = [f for f in self.fields if f not in IDENTITY_FIELDS]
         return [f for f in super().get_fields_context() if f["value"] not in (None, "")]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         registration = self.object
-        can_change = self.user_has_permission("change")
+        can_change = self.user_has_permission("change") and Right.MANAGE in self.rights
         context.update(
+            shows_identity=self.shows_identity,
             companions=registration.companions.all(),
             outbox=emails.message_history(registration),
             checkin=extensions.checkin_of(registration),
@@ -400,7 +478,12 @@ class RegistrationDetailView(InspectView):
         return context
 
 
-class RegistrationActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
+class RegistrationActionView(
+    PermissionCheckedMixin, ScopeCheckedMixin, WagtailAdminTemplateMixin, FormView
+):
+    """An action on one registration: `change_registration` and the manage right on its
+    ceremony (another ceremony's registration: 404)."""
+
     model = Registration
     permission_required = "change"
     template_name = "registrations/admin/action_form.html"
@@ -408,10 +491,16 @@ class RegistrationActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, 
     submit_label = ""
     intro: list[str] = []
 
+    def check_scope(self) -> None:
+        self.registration  # noqa: B018 (raises Http404)
+
     @cached_property
     def registration(self) -> Registration:
         return get_object_or_404(
-            Registration.objects.select_related("ceremony"), pk=self.kwargs["pk"]
+            Registration.objects.select_related("ceremony").filter(
+                ceremony__in=staff_ceremonies(user=self.request.user, right=Right.MANAGE)
+            ),
+            pk=self.kwargs["pk"],
         )
 
     @cached_property

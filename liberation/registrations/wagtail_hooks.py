@@ -15,7 +15,7 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 
-from .models import Registration
+from .models import CeremonyAccess, Registration
 from .settings_admin import RegistrationSettingsViewSet
 from .staff_views import (
     BadgeRevokeView,
@@ -169,11 +169,31 @@ class RegistrationViewSet(ModelViewSet):
         )
 
 
+class CeremonyAccessViewSet(ModelViewSet):
+    """Who may do what for which ceremony (selectors.staff_ceremonies reads it). Give
+    its permissions to administrators only: whoever edits it can grant themselves."""
+
+    model = CeremonyAccess
+    name = "registrations_access"
+    url_prefix = "registrations/access"
+    icon = "key"
+    menu_label = gettext_lazy("Ceremony access")
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    add_to_reference_index = False
+    list_display = ["user", "ceremony", "check_in", "attendees", "screening", "manage"]
+    list_filter = ["ceremony", "user"]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    search_backend_name = None
+    form_fields = ["ceremony", "user", "check_in", "attendees", "screening", "manage"]
+    ordering = ["ceremony", "user"]
+
+
 class RegistrationsMenuGroup(ViewSetGroup):
     menu_label = gettext_lazy("Registrations")
     menu_icon = "group"
     menu_order = 250
-    items = (CeremonyToolsViewSet, RegistrationViewSet)
+    items = (CeremonyToolsViewSet, RegistrationViewSet, CeremonyAccessViewSet)
 
 
 @hooks.register("register_admin_viewset")

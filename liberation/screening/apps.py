@@ -20,6 +20,7 @@ class ScreeningConfig(AppConfig):
         extensions.ceremony_actions_register(
             extensions.CeremonyActions(
                 key="screening",
+                right="screening",
                 buttons=(
                     extensions.CeremonyButton(
                         label=gettext_lazy("Download the identity data for screening (CSV)"),

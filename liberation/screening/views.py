@@ -12,15 +12,19 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import View
 from wagtail.admin import messages
 
+from liberation.registrations.models import CeremonyAccess
 from liberation.registrations.staff_views import ActionFormView, CeremonyMixin
 
 from .forms import ScreeningImportForm
 from .services import screening_export_csv, screening_import_csv
 
+Right = CeremonyAccess.Right
+
 
 class ScreeningExportView(CeremonyMixin, View):
     any_permission_required = None
     permission_required = "change"
+    right = Right.SCREENING
 
     def get(self, request, *args, **kwargs):
         content = screening_export_csv(ceremony=self.ceremony, user=request.user)
@@ -34,6 +38,7 @@ class ScreeningExportView(CeremonyMixin, View):
 
 
 class ScreeningImportView(ActionFormView):
+    right = Right.SCREENING
     form_class = ScreeningImportForm
     page_title = gettext_lazy("Import screening decisions")
     submit_label = gettext_lazy("Import the decisions")

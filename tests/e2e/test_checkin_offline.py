@@ -27,7 +27,7 @@ def gate(live_server, django_db_serialized_rollback):
 
     from liberation.events.models import RegistrationSettings
     from liberation.gate import badges, printing
-    from liberation.registrations.models import Registration
+    from liberation.registrations.models import CeremonyAccess, Registration
     from liberation.registrations.services import (
         Person,
         RegistrationRequest,
@@ -67,6 +67,7 @@ def gate(live_server, django_db_serialized_rollback):
     user.user_permissions.add(
         Permission.objects.get(codename="add_checkin", content_type__app_label="gate")
     )
+    CeremonyAccess.objects.create(ceremony=ceremony, user=user, check_in=True)
     client = Client()
     client.force_login(user)
     return {

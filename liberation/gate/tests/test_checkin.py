@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from liberation.gate import badges
 from liberation.gate.checkin import checkin_record
 from liberation.gate.models import CheckIn
-from liberation.registrations.models import AuditLog, Registration
+from liberation.registrations.models import AuditLog, CeremonyAccess, Registration
 from liberation.registrations.services import (
     Person,
     RegistrationRequest,
@@ -194,11 +194,13 @@ def test_scan_dated_in_the_future_is_dated_on_receipt(ceremony, badge):
 
 
 @pytest.fixture
-def agent(db):
+def agent(db, ceremony):
+    """A gate agent: the check-in permission and the check-in right on `ceremony`."""
     user = User.objects.create_user("agent", password="x")
     user.user_permissions.add(
         Permission.objects.get(codename="add_checkin", content_type__app_label="gate")
     )
+    CeremonyAccess.objects.create(ceremony=ceremony, user=user, check_in=True)
     client = Client()
     client.force_login(user)
     return client
@@ -401,3 +403,46 @@ def test_a_ceremony_id_too_large_for_the_database_is_a_404(agent, suffix):
         else agent.get(url)
     )
     assert response.status_code == 404
+
+
+# --- Rights per ceremony (issue 10, item 3) -----------------------------------------
+
+
+def test_another_ceremonys_gate_answers_404_and_writes_nothing(agent, ceremony, make_ceremony):
+    """The agent may check in at `ceremony` only: the other's app, attendee list (names),
+    revocations and scans answer 404, no audit row, no check-in."""
+    other = make_ceremony(capacity=10)
+    token = badges.badge_token(register(other, n=5))
+    index = agent.get("/fr/controle/").content.decode()
+    assert f"/fr/controle/{ceremony.pk}/" in index and f"/fr/controle/{other.pk}/" not in index
+    for url in staff_urls(other)[1:]:
+        assert agent.get(url).status_code == 404, url
+        assert agent.get(url.replace(str(other.pk), str(ceremony.pk))).status_code == 200, url
+    body = json.dumps({"scans": [{"nonce": nonce(1), "token": token, "gate": "A"}]})
+    response = agent.post(f"/fr/controle/{other.pk}/scans/", body, "application/json")
+    assert response.status_code == 404
+    assert CheckIn.objects.count() == 0
+    assert not AuditLog.objects.filter(ceremony=other).exists()
+    assert AuditLog.objects.filter(ceremony=ceremony, action="checkin_list_download").count() == 1
+
+
+def test_checkin_permission_alone_reaches_no_ceremony(ceremony):
+    """The reported case: `gate.add_checkin` without a grant downloads no attendee list."""
+    user = User.objects.create_user("lone", password="x")
+    user.user_permissions.add(
+        Permission.objects.get(codename="add_checkin", content_type__app_label="gate")
+    )
+    client = Client()
+    client.force_login(user)
+    assert f"/fr/controle/{ceremony.pk}/" not in client.get("/fr/controle/").content.decode()
+    assert client.get(f"/fr/controle/{ceremony.pk}/data.json").status_code == 404
+    assert not AuditLog.objects.exists()
+
+
+def test_a_grant_without_the_checkin_permission_is_refused(ceremony):
+    """The right on the ceremony does not replace the permission that opens the app."""
+    user = User.objects.create_user("granted", password="x")
+    CeremonyAccess.objects.create(ceremony=ceremony, user=user, check_in=True)
+    client = Client()
+    client.force_login(user)
+    assert client.get(f"/fr/controle/{ceremony.pk}/data.json").status_code == 403

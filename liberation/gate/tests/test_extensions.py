@@ -9,6 +9,7 @@ import io
 import json
 
 from django.apps import apps
+from django.contrib.auth.models import Permission
 from django.core import serializers
 from django.test import Client
 from django.urls import reverse
@@ -97,6 +98,7 @@ def test_without_the_gate_the_management_page_has_no_badge_link(client, make_cer
 def staff_client(django_user_model) -> Client:
     user = django_user_model.objects.create_user("staff", "staff@example.org", "pw")
     user.groups.add(staff_group_ensure())
+    user.user_permissions.add(Permission.objects.get(codename="all_ceremonies"))
     profile = UserProfile.get_for_user(user)
     profile.preferred_language = "en"
     profile.save()

@@ -63,6 +63,7 @@ def superuser(django_user_model):
 def staff(django_user_model):
     user = django_user_model.objects.create_user("staff", "staff@example.org", "pw")
     user.groups.add(staff_group_ensure())
+    user.user_permissions.add(Permission.objects.get(codename="all_ceremonies"))  # national
     return english(user)
 
 
@@ -77,7 +78,7 @@ def _user_with(django_user_model, username, *codenames):
 
 @pytest.fixture
 def viewer(django_user_model):
-    return _user_with(django_user_model, "viewer", "view_registration")
+    return _user_with(django_user_model, "viewer", "view_registration", "all_ceremonies")
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def login(user) -> Client:
 def staff(django_user_model):
     user = django_user_model.objects.create_user("staff", "staff@example.org", "pw")
     user.groups.add(staff_group_ensure())
+    user.user_permissions.add(Permission.objects.get(codename="all_ceremonies"))  # national
     return english(user)
 
 
@@ -106,7 +107,7 @@ def test_admin_user_without_permission_is_refused(django_user_model, make_ceremo
 def test_viewer_can_neither_export_nor_import(django_user_model, make_ceremony):
     ceremony = make_ceremony(screening_required=True)
     register(ceremony, 1)
-    client = login(_user_with(django_user_model, "viewer", "view_registration"))
+    client = login(_user_with(django_user_model, "viewer", "view_registration", "all_ceremonies"))
     assert client.get(url("export", ceremony)).status_code == 302
     response = client.post(url("import", ceremony), {})
     assert response.status_code == 302 and response["Location"] == "/admin/"
@@ -150,3 +151,17 @@ def test_without_screening_the_ceremony_page_has_no_screening_buttons(
     html = detail(login(staff), ceremony)
     assert url("export", ceremony) not in html and 'id="actions-screening"' not in html
     assert reverse("registrations_ceremonies:message", args=[ceremony.pk]) in html
+
+
+def test_buttons_follow_the_screening_right_on_the_ceremony(django_user_model, make_ceremony):
+    from liberation.registrations.models import CeremonyAccess
+
+    ceremony = make_ceremony(screening_required=True, ask_birth_date=True)
+    user = _user_with(django_user_model, "team", "view_registration", "change_registration")
+    grant = CeremonyAccess.objects.create(ceremony=ceremony, user=user, attendees=True, manage=True)
+    client = login(user)
+    assert url("export", ceremony) not in detail(client, ceremony)
+    assert client.get(url("export", ceremony), follow=True).status_code == 404
+    grant.screening = True
+    grant.save()
+    assert BUTTON.format(url("export", ceremony)) in detail(client, ceremony)

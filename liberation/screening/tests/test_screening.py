@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -84,6 +85,7 @@ def screened(make_ceremony):
 def staff(django_user_model):
     user = django_user_model.objects.create_user("staff", "staff@example.org", "pw")
     user.groups.add(staff_group_ensure())
+    user.user_permissions.add(Permission.objects.get(codename="all_ceremonies"))  # national
     profile = UserProfile.get_for_user(user)
     profile.preferred_language = "en"
     profile.save()
