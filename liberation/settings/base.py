@@ -19,6 +19,8 @@ INSTALLED_APPS = [
     "liberation.content",
     "liberation.events",
     "liberation.mail",
+    "liberation.places",
+    "liberation.programme",
     "liberation.registrations",
     "liberation.gate",
     "liberation.screening",
