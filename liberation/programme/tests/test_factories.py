@@ -1,4 +1,5 @@
 import pytest
+
 from liberation.places.factories import communes_sample
 from liberation.programme.factories import campaign_make, project_make
 from liberation.programme.models import Project
