@@ -79,7 +79,9 @@ def referential_read(path: Path, raw: bytes | None = None) -> ReferentialData:
     try:
         text = gzip.decompress(raw).decode("utf-8") if raw[:2] == b"\x1f\x8b" else raw.decode()
     except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise ReferentialFileError(f"{path} is not a UTF-8 CSV file (or gzip of one): {exc}")
+        raise ReferentialFileError(
+            f"{path} is not a UTF-8 CSV file (or gzip of one): {exc}"
+        ) from None
     data = ReferentialData(version=version)
     for line, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row:

@@ -134,3 +134,11 @@ def test_the_committed_referential_file(capsys):
     with gzip.open(DEFAULT_FILE, "rt", encoding="utf-8") as f:
         kinds = {row[0] for row in csv.reader(f)}
     assert kinds == {"meta", "region", "departement", "commune"}
+
+
+@pytest.mark.parametrize("raw", [b"\x1f\x8bnot gzip", b"\xff\xfe\x00bad"])
+def test_unreadable_bytes_are_a_clear_error(tmp_path, raw):
+    bad = tmp_path / "bad.csv.gz"
+    bad.write_bytes(raw)
+    with pytest.raises(CommandError, match="not a UTF-8 CSV file"):
+        _load("--file", str(bad))
