@@ -200,9 +200,7 @@ def session_problem(campaign: Campaign | None, starts_at, ends_at) -> str:
         first = timezone.localtime(starts_at).date()
         last = timezone.localtime(ends_at).date()
         if first < campaign.events_from or last > campaign.events_until:
-            return _(
-                "The events of this campaign take place between %(start)s and %(end)s."
-            ) % {
+            return _("The events of this campaign take place between %(start)s and %(end)s.") % {
                 "start": campaign.events_from.strftime("%d/%m/%Y"),
                 "end": campaign.events_until.strftime("%d/%m/%Y"),
             }
@@ -317,9 +315,7 @@ def project_withdraw(*, project_id: int) -> Project:
 
 def _check_labelled(project: Project) -> None:
     if project.state != State.LABELLED:
-        raise ApplicationError(
-            "not_labelled", _("Only a labelled project's event can be updated.")
-        )
+        raise ApplicationError("not_labelled", _("Only a labelled project's event can be updated."))
 
 
 def event_sessions_update(*, project_id: int, rows: list[SessionRow], keep: set[int]) -> Project:
