@@ -109,12 +109,10 @@ class ProjectForm(StepForm):
         self.fields["description"].widget.attrs["class"] = "fr-input"
 
 
-class CommuneCodeField(forms.CharField):
+class CommuneCodeField(forms.Field):
     """The commune by its INSEE code (5 characters: 14118, 2A004, 97209)."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 5)
-        super().__init__(**kwargs)
+    widget = forms.TextInput(attrs={"inputmode": "text", "size": "6", "maxlength": "5"})
 
     def prepare_value(self, value):
         if isinstance(value, Commune):
@@ -122,7 +120,7 @@ class CommuneCodeField(forms.CharField):
         return value
 
     def to_python(self, value):
-        code = (super().to_python(value) or "").strip().upper()
+        code = str(value or "").strip().upper()
         if not code:
             return None
         commune = Commune.objects.filter(insee=code).first()
@@ -239,6 +237,10 @@ def session_initial(project: Project) -> list[dict]:
 
 
 class AudienceForm(StepForm):
+    registration_url = forms.URLField(
+        label=_("public registration link"), required=False, max_length=200, assume_scheme="https"
+    )
+
     class Meta:
         model = Project
         fields = [

@@ -59,13 +59,14 @@ def private(view):
 
 
 def rate_limited(view):
-    """At most so many POSTs per client address and per person (the email typed, or the
-    link's token); else 429 (core/ratelimit.py)."""
+    """At most so many POSTs per client address, and per email typed on the start form;
+    else 429 (core/ratelimit.py). The steps of an application (six forms and files in
+    a few minutes) count per address only: their token is unguessable anyway."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method == "POST":
-            person = kwargs.get("token") or request.POST.get("email", "")
+            person = "" if "token" in kwargs else request.POST.get("email", "")
             verdict = ratelimit.hit(request, person=person, scope="programme")
             if not verdict.allowed:
                 response = render(
