@@ -19,7 +19,13 @@ from liberation.places.models import Commune
 
 from . import identifiers
 from .models import Campaign, Project
-from .services import FUNDING_SHARE, MAX_SESSIONS, campaigns_open, session_problem
+from .services import (
+    FUNDING_SHARE,
+    MAX_SESSIONS,
+    REQUIRED,
+    campaigns_open,
+    session_problem,
+)
 
 HONEYPOT = "homepage"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -33,7 +39,9 @@ class StepForm(DsfrFormMixin, forms.ModelForm):
     def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
         self.campaign = campaign
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
+            # Optional to save, needed to send: marked with the asterisk.
+            field.needed = name in REQUIRED
             if isinstance(field.widget, forms.Select):
                 field.widget.attrs.setdefault("class", "fr-select")
         self.decorate()
@@ -194,10 +202,19 @@ class SessionForm(DsfrFormMixin, forms.Form):
 
 
 class BaseSessionFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this session")
+
     def rows(self):
-        """(rows to save, ids of stored sessions to keep untouched as they are)."""
+        """(rows to save, ids of stored sessions to keep untouched as they are), or None
+        when the formset itself is broken (its management data missing or tampered
+        with): then no session is touched."""
         from .services import SessionRow
 
+        if not self.management_form.is_valid():
+            return None
         rows, keep = [], set()
         for form in self.forms:
             data = getattr(form, "cleaned_data", {})

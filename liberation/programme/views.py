@@ -248,10 +248,15 @@ def step(request: HttpRequest, project: Project, token: str, step: str) -> HttpR
         if step == "dates":
             formset = SessionFormSet(request.POST, form_kwargs={"campaign": campaign}, prefix="s")
             valid = formset.is_valid() and valid
-            rows, keep = formset.rows()
-            project = services.sessions_save(
-                project_id=project.pk, rows=rows, keep=keep, values=form.valid_values()
-            )
+            rows = formset.rows()
+            if rows is None:  # broken formset: the place fields only
+                project = services.project_save_step(
+                    project_id=project.pk, step=step, values=form.valid_values()
+                )
+            else:
+                project = services.sessions_save(
+                    project_id=project.pk, rows=rows[0], keep=rows[1], values=form.valid_values()
+                )
         else:
             project = services.project_save_step(
                 project_id=project.pk, step=step, values=form.valid_values()

@@ -373,3 +373,62 @@ def test_the_space_renders_in_every_state(client, campaign, lang, state):
     response = client.get(f"/{lang}/label/p/{token}/")
     assert response.status_code == 200
     assert 'id="state"' in response.content.decode()
+
+
+def test_a_broken_sessions_formset_deletes_nothing(client, campaign):
+    project, token = complete(campaign)
+    for total in ("abc", "", None):
+        data = {"venue": "Salle", "commune": "14118", "s-INITIAL_FORMS": "0"}
+        if total is not None:
+            data["s-TOTAL_FORMS"] = total
+        r = client.post(f"/fr/label/p/{token}/step/dates/", data)
+        assert r.status_code == 400
+        assert project.sessions.count() == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"budget": "1e20", "funding_requested": ""},
+        {"budget": "-5", "funding_requested": ""},
+        {"budget": "abc"},
+        {"budget": "100", "funding_requested": "-1"},
+    ],
+)
+def test_bad_numbers_are_refused(client, draft, data):
+    project, token = draft
+    assert client.post(f"/fr/label/p/{token}/step/budget/", data).status_code == 400
+    project.refresh_from_db()
+    assert project.budget is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"expected_attendance": "99999999999"},
+        {"registration_url": "javascript:alert(1)"},
+        {"audience": "nobody"},
+    ],
+)
+def test_bad_audience_values_are_refused(client, draft, data):
+    _, token = draft
+    assert client.post(f"/en/label/p/{token}/step/audience/", data).status_code == 400
+
+
+def test_a_session_of_another_project_cannot_be_taken_over(client, campaign):
+    other, _ = complete(campaign)
+    theirs = other.sessions.get()
+    project, token = complete(campaign, sessions=0)
+    r = dates_post(
+        token, [(local(8), local(8, 12))], client=client, extra={"s-0-id": str(theirs.pk)}
+    )
+    assert r.status_code == 303
+    theirs.refresh_from_db()
+    assert theirs.project_id == other.pk and other.sessions.count() == 1
+    assert project.sessions.count() == 1
+
+
+def test_get_only_and_post_only_methods(client, campaign):
+    _, token = complete(campaign)
+    assert client.put(f"/fr/label/p/{token}/").status_code == 405
+    assert client.get(f"/fr/label/p/{token}/files/").status_code == 405
