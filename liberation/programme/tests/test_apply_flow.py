@@ -432,3 +432,16 @@ def test_get_only_and_post_only_methods(client, campaign):
     _, token = complete(campaign)
     assert client.put(f"/fr/label/p/{token}/").status_code == 405
     assert client.get(f"/fr/label/p/{token}/files/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "subject"),
+    [("fr", "Étape 1 sur 6", "Votre candidature"), ("en", "Step 1 of 6", "Your application")],
+)
+def test_pages_and_emails_speak_the_language_of_the_url(client, campaign, lang, words, subject):
+    client.post(f"/{lang}/label/", {"campaign": campaign.pk, "email": "a@b.fr"})
+    message = OutboxMessage.objects.get()
+    assert message.subject.startswith(subject)
+    token = re.search(r"/label/p/([\w-]+)/", message.body).group(1)
+    page = client.get(f"/{lang}/label/p/{token}/step/organiser/")
+    assert words in page.content.decode()

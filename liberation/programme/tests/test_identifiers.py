@@ -76,6 +76,7 @@ def test_normalize():
 
 @pytest.mark.parametrize(("language", "word"), [("fr", "chiffre"), ("en", "digit")])
 def test_messages_are_localized(language, word):
-    with translation.override(language), pytest.raises(ValidationError) as error:
-        validate_siret("73282932000075")
-    assert word in str(error.value.messages[0])
+    with translation.override(language):
+        with pytest.raises(ValidationError) as error:
+            validate_siret("73282932000075")
+        assert word in str(error.value.messages[0])
