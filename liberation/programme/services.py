@@ -83,7 +83,9 @@ def _locked(project_id: int) -> Project:
     return Project.objects.select_for_update().select_related("campaign").get(pk=project_id)
 
 
-def _closed_error(campaign: Campaign) -> ApplicationError:
+def _closed_error(campaign: Campaign | None) -> ApplicationError:
+    if campaign is None:
+        return ApplicationError("closed", _("This application belongs to no open campaign."))
     return ApplicationError(
         "closed",
         _("Applications to “%(campaign)s” closed on %(date)s: it can no longer be sent.")
