@@ -72,7 +72,11 @@ class OrganiserForm(StepForm):
             "contact_name",
             "contact_phone",
         ]
-        field_classes = {"organiser_name": TypedTextField, "contact_name": TypedTextField}
+        field_classes = {
+            "organiser_name": TypedTextField,
+            "contact_name": TypedTextField,
+            "contact_phone": TypedTextField,
+        }
         help_texts = {
             "siret": _("Optional. 14 digits, for example 732 829 320 00074."),
             "rna": _("Optional, for an association: W followed by 9 digits."),
@@ -281,6 +285,8 @@ class BudgetForm(StepForm):
     class Meta:
         model = Project
         fields = ["budget", "funding_requested"]
+        # "1 000,50" in French, "1,000.50" in English.
+        localized_fields = ["budget", "funding_requested"]
         help_texts = {
             "budget": _("Optional. The project's whole budget, in euros."),
             "funding_requested": _("Optional. At most 25 % of the budget."),
@@ -290,6 +296,7 @@ class BudgetForm(StepForm):
         super().__init__(*args, **kwargs)
         for name in ("budget", "funding_requested"):
             self.fields[name].validators.append(MinValueValidator(0))
+            self.fields[name].widget.attrs["inputmode"] = "decimal"
 
     def clean(self):
         cleaned = super().clean()

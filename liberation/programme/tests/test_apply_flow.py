@@ -445,3 +445,16 @@ def test_pages_and_emails_speak_the_language_of_the_url(client, campaign, lang, 
     token = re.search(r"/label/p/([\w-]+)/", message.body).group(1)
     page = client.get(f"/{lang}/label/p/{token}/step/organiser/")
     assert words in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("lang", "budget", "funding"), [("fr", "1000,50", "250,10"), ("en", "1000.50", "250.10")]
+)
+def test_amounts_in_the_language_of_the_page(client, draft, lang, budget, funding):
+    project, token = draft
+    r = client.post(
+        f"/{lang}/label/p/{token}/step/budget/", {"budget": budget, "funding_requested": funding}
+    )
+    assert r.status_code == 303
+    project.refresh_from_db()
+    assert str(project.budget) == "1000.50" and str(project.funding_requested) == "250.10"
