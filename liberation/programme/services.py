@@ -333,6 +333,10 @@ def event_sessions_update(*, project_id: int, rows: list[SessionRow], keep: set[
         changed = _sessions_write(project, rows, keep)
         if not changed:
             return project
+        # New dates for a scheduled or postponed event: schema.org's EventRescheduled.
+        if project.status in (Project.Status.SCHEDULED, Project.Status.POSTPONED):
+            project.status = Project.Status.RESCHEDULED
+            project.save(update_fields=["status", "updated_at"])
         if project.campaign is not None and project.campaign.date_change_needs_review:
             project.submitted_at = timezone.now()
             project_transition(

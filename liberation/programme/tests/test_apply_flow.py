@@ -344,7 +344,7 @@ def test_a_date_change_stays_labelled_when_the_campaign_says_so(client, campaign
     r = sessions_post(client, token, project, local(20), local(20, 12))
     assert r.status_code == 303
     project.refresh_from_db()
-    assert project.state == State.LABELLED
+    assert project.state == State.LABELLED and project.status == Project.Status.RESCHEDULED
     assert AuditEntry.objects.filter(project=project, action="event:sessions").exists()
 
 
