@@ -10,9 +10,9 @@ with Pillow under MAX_PIXELS (a decompression bomb is refused before it is decod
 turned upright, and re-encoded from their pixels alone: EXIF (GPS position, camera),
 XMP, ICC and text chunks are gone.
 
-Storage: `private_storage()`, a directory outside MEDIA_ROOT
-(`settings.PROGRAMME_PRIVATE_ROOT`, default BASE_DIR/private), or an in-memory store
-in the test settings. The model's FileField holds the file's name in that storage.
+Storage: `storage.private_storage()`, the storage of the model's FileField: a
+directory outside MEDIA_ROOT (`settings.PROGRAMME_PRIVATE_ROOT`, default
+BASE_DIR/private), or an in-memory store in the test settings.
 """
 
 import io
@@ -21,12 +21,8 @@ import secrets
 import struct
 import warnings
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, InMemoryStorage, Storage
 from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
@@ -35,6 +31,7 @@ from PIL import Image, ImageOps
 
 from .models import Attachment, Project
 from .services import ApplicationError
+from .storage import private_storage
 from .workflow import EDITABLE, audit_log
 
 MAX_SIZE = 10 * 1024 * 1024
@@ -46,19 +43,6 @@ TYPES = {
     "image/png": (".png",),
 }
 EXTENSION = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
-
-
-@cache
-def private_storage() -> Storage:
-    configured = settings.STORAGES.get("programme_private")
-    if configured:
-        from django.core.files.storage import storages
-
-        return storages["programme_private"]
-    if settings.STORAGES["default"]["BACKEND"].endswith("InMemoryStorage"):
-        return InMemoryStorage()
-    root = getattr(settings, "PROGRAMME_PRIVATE_ROOT", None) or Path(settings.BASE_DIR) / "private"
-    return FileSystemStorage(location=root, base_url="/no-public-url/")
 
 
 def _refuse(message: str, code: str = "file") -> ApplicationError:

@@ -64,6 +64,9 @@ def test_pdf_accepted(draft):
     attachment = attachments.attachment_add(project_id=project.pk, name="affiche.pdf", data=PDF)
     assert attachment.content_type == "application/pdf"
     assert attachments.private_storage().open(attachment.file.name).read() == PDF
+    with Attachment.objects.get().file.open("rb") as handle:  # as the reviewers' views read it
+        assert handle.read() == PDF
+    assert attachment.file.storage is attachments.private_storage()
 
 
 def test_jpeg_reencoded_without_exif_and_gps(draft):
@@ -176,3 +179,19 @@ def test_staff_of_the_departement_may_download(client, django_user_model):
     assert client.get(f"/fr/label/files/{attachment.pk}/").status_code == 404
     scope.departements.add(communes["14118"].departement)
     assert client.get(f"/fr/label/files/{attachment.pk}/").status_code == 200
+
+
+def test_files_live_outside_media_root(settings, tmp_path):
+    from pathlib import Path
+
+    from liberation.programme.storage import _private_storage
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PROGRAMME_PRIVATE_ROOT = tmp_path / "private"
+    storage = _private_storage.__wrapped__()
+    assert Path(storage.location) == tmp_path / "private"
+    assert not Path(storage.location).is_relative_to(settings.MEDIA_ROOT)
