@@ -4,7 +4,10 @@
 them share the name Saint-Martin on purpose.
 """
 
+from .folding import fold
 from .models import Commune, Departement, Region
+
+__all__ = ["communes_sample", "fold"]
 
 REGIONS = {
     "28": "Normandie",
@@ -47,13 +50,6 @@ COMMUNES = {
     "05152": ("Saint-Martin-de-Queyrières", "05", "05120", 1100, 44.8236, 6.5808),
     "73265": ("Saint-Martin-de-Belleville", "73", "73440", 2700, 45.3803, 6.5056),
 }
-
-
-def fold(text: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
 
 
 def communes_sample() -> dict[str, Commune]:

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from liberation.content.models import Theme
 from liberation.core.forms import DsfrFormMixin, TypedTextField
-from liberation.places.models import Commune
+from liberation.places.forms import CommuneField
 
 from . import identifiers
 from .models import Campaign, Project
@@ -121,36 +121,10 @@ class ProjectForm(StepForm):
         self.fields["description"].widget.attrs["class"] = "fr-input"
 
 
-class CommuneCodeField(forms.Field):
-    """The commune by its INSEE code (5 characters: 14118, 2A004, 97209)."""
-
-    widget = forms.TextInput(attrs={"inputmode": "text", "size": "6", "maxlength": "5"})
-
-    def prepare_value(self, value):
-        if isinstance(value, Commune):
-            return value.insee
-        return value
-
-    def to_python(self, value):
-        code = str(value or "").strip().upper()
-        if not code:
-            return None
-        commune = Commune.objects.filter(insee=code).first()
-        if commune is None:
-            raise forms.ValidationError(
-                _("No commune has the INSEE code “%(code)s”. Check it (5 characters, e.g. 14118)."),
-                code="unknown",
-                params={"code": code[:5]},
-            )
-        return commune
-
-
 class DatesForm(StepForm):
-    commune = CommuneCodeField(
-        label=_("Commune (INSEE code)"),
-        required=False,
-        help_text=_("The official code of the commune, 5 characters (Caen: 14118)."),
-    )
+    # The referential's field (places): an INSEE code, "Caen (14)" or a unique name, with
+    # an ARIA combobox when JavaScript runs.
+    commune = CommuneField(required=False)
 
     class Meta:
         model = Project

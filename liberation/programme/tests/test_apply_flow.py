@@ -458,3 +458,18 @@ def test_amounts_in_the_language_of_the_page(client, draft, lang, budget, fundin
     assert r.status_code == 303
     project.refresh_from_db()
     assert str(project.budget) == "1000.50" and str(project.funding_requested) == "250.10"
+
+
+@pytest.mark.parametrize("typed", ["Bayeux", "Bayeux (14)", "14047"])
+def test_the_commune_by_name_label_or_code(client, draft, typed):
+    project, token = draft
+    r = dates_post(token, [(local(5), local(5, 12))], commune=typed, client=client)
+    assert r.status_code == 303
+    project.refresh_from_db()
+    assert project.commune_id == "14047" and project.departement_id == "14"
+
+
+def test_the_dates_page_loads_the_autocomplete(client, draft):
+    _, token = draft
+    html = client.get(f"/fr/label/p/{token}/step/dates/").content.decode()
+    assert "commune-autocomplete.js" in html and "data-commune-autocomplete" in html
