@@ -18,6 +18,7 @@ State = Project.State
 
 def check_html(html: str) -> None:
     html5lib.HTMLParser(strict=True).parse(html)
+    assert html.count(" autofocus") <= 1
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert not [i for i, n in ids.items() if n > 1], ids
     for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
