@@ -38,7 +38,7 @@ from .workflow import EDITABLE
 State = Project.State
 PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
 }
 STATUS_FOR = {"closed": 409, "not_editable": 409, "not_labelled": 409, "too_many": 409}

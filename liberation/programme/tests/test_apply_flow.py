@@ -59,7 +59,7 @@ def test_start_creates_a_draft_and_emails_the_link(client, campaign, lang):
     assert project.token_hash == token_hash(token) and token not in project.token_hash
     assert client.get(f"/{lang}/label/sent/").status_code == 200
     page = client.get(f"/{lang}/label/p/{token}/")
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     project.refresh_from_db()
     assert project.email_verified_at is not None
 
