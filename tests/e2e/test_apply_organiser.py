@@ -1,4 +1,4 @@
-"""An organiser applies for the label with the keyboard only (issue 11): start, the
+"""An organiser applies for the label with the keyboard only, in French and English (issue 11): start, the
 private link, every step (the commune chosen in the combobox), a file, consent, send.
 No request leaves the site, and the Content-Security-Policy refuses nothing."""
 
@@ -47,7 +47,12 @@ def campaign(site):
     return campaign_make(name="Vague Normandie", departements=[communes["14118"].departement])
 
 
-def test_apply_with_the_keyboard(campaign, browser, live_server, tmp_path):
+SUBMITTED = {"fr": "Déposé", "en": "Submitted"}
+DRAFT = {"fr": "Brouillon", "en": "Draft"}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_apply_with_the_keyboard(campaign, browser, live_server, tmp_path, lang):
     from django.core import mail
 
     from liberation.programme.models import Project
@@ -55,7 +60,7 @@ def test_apply_with_the_keyboard(campaign, browser, live_server, tmp_path):
     poster = tmp_path / "affiche.png"
     Image.new("RGB", (60, 40), (0, 0, 145)).save(poster, "PNG")
 
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR" if lang == "fr" else "en-GB")
     external, refused = [], []
     context.route(
         "**/*",
@@ -72,7 +77,7 @@ def test_apply_with_the_keyboard(campaign, browser, live_server, tmp_path):
     )
 
     # Start: the campaign, the email, Enter.
-    page.goto(f"{live_server.url}/fr/label/")
+    page.goto(f"{live_server.url}/{lang}/label/")
     page.locator("#id_campaign").focus()
     page.keyboard.press("ArrowDown")
     assert page.locator("#id_campaign").input_value() == str(campaign.pk)
@@ -80,18 +85,18 @@ def test_apply_with_the_keyboard(campaign, browser, live_server, tmp_path):
     page.keyboard.type("mairie@example.org")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.url.endswith("/fr/label/sent/")
+    assert page.url.endswith(f"/{lang}/label/sent/")
 
     # Delivered at once (the test settings' tasks run immediately, to the locmem backend
     # of this process); the outbox keeps no body once sent.
     page.wait_for_timeout(200)
     body = next(m.body for m in mail.outbox if m.to == ["mairie@example.org"])
-    token = re.search(r"/fr/label/p/([\w-]+)/", body).group(1)
-    page.goto(f"{live_server.url}/fr/label/p/{token}/")
-    assert "Brouillon" in page.locator("#state").text_content()
+    token = re.search(rf"/{lang}/label/p/([\w-]+)/", body).group(1)
+    page.goto(f"{live_server.url}/{lang}/label/p/{token}/")
+    assert DRAFT[lang] in page.locator("#state").text_content()
 
     # Organiser.
-    page.goto(f"{live_server.url}/fr/label/p/{token}/step/organiser/")
+    page.goto(f"{live_server.url}/{lang}/label/p/{token}/step/organiser/")
     page.locator("#id_organiser_type").focus()
     page.keyboard.press("ArrowDown")
     page.locator("#id_organiser_name").focus()
@@ -144,7 +149,7 @@ def test_apply_with_the_keyboard(campaign, browser, live_server, tmp_path):
     # Consent and send.
     press(page, "#id_consent", "Space")
     submit_with(page, "#submit-form button[type=submit]")
-    assert "Déposé" in page.locator("#state").text_content()
+    assert SUBMITTED[lang] in page.locator("#state").text_content()
 
     def stored():
         project = Project.objects.get()
