@@ -1,6 +1,7 @@
-"""An organiser applies for the label with the keyboard only, in French and English (issue 11): start, the
-private link, every step (the commune chosen in the combobox), a file, consent, send.
-No request leaves the site, and the Content-Security-Policy refuses nothing."""
+"""An organiser applies for the label with the keyboard only, in French and English
+(issue 11): start, the private link, every step (the commune chosen in the combobox),
+a file, consent, send. No request leaves the site, and the Content-Security-Policy
+refuses nothing."""
 
 import re
 from concurrent.futures import ThreadPoolExecutor
