@@ -195,3 +195,19 @@ def test_files_live_outside_media_root(settings, tmp_path):
     storage = _private_storage.__wrapped__()
     assert Path(storage.location) == tmp_path / "private"
     assert not Path(storage.location).is_relative_to(settings.MEDIA_ROOT)
+
+
+def test_png_reencoded_without_text_chunks(draft):
+    from PIL import PngImagePlugin
+
+    project, _ = draft
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Jeanne Martin, 12 rue des Lilas")
+    out = io.BytesIO()
+    Image.new("P", (20, 20)).save(out, "PNG", pnginfo=info)
+    attachment = attachments.attachment_add(
+        project_id=project.pk, name="scan.png", data=out.getvalue()
+    )
+    stored = attachment.file.open("rb").read()
+    assert b"Jeanne" not in stored and b"tEXt" not in stored
+    assert Image.open(io.BytesIO(stored)).format == "PNG"
