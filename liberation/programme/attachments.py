@@ -97,20 +97,21 @@ def _reencode_image(data: bytes, content_type: str) -> bytes:
                         % {"w": width, "h": height, "max": MAX_PIXELS // 1_000_000}
                     )
                 image.load()
-                upright = ImageOps.exif_transpose(image)
+                # Few copies of the pixels (memory): turned upright in place, converted
+                # only when the mode must change; no JPEG `optimize`, whose Huffman pass
+                # buffers every coefficient (+120 MB at 40 Mpx, bench/programme_attachments.py).
+                ImageOps.exif_transpose(image, in_place=True)
                 if content_type == "image/jpeg":
-                    clean = upright.convert("RGB")
-                    target = "JPEG"
-                    options = {"quality": 88, "optimize": True}
+                    mode, target, options = "RGB", "JPEG", {"quality": 88}
                 else:
-                    mode = "RGBA" if upright.mode in ("P", "LA", "RGBA", "PA") else "RGB"
-                    clean = upright.convert(mode)
-                    target = "PNG"
-                    options = {"optimize": True}
-                # From the pixels alone: no info dict, hence no EXIF, XMP, ICC or text.
-                fresh = Image.frombytes(clean.mode, clean.size, clean.tobytes())
+                    keeps_alpha = image.mode in ("P", "LA", "RGBA", "PA")
+                    mode, target, options = ("RGBA" if keeps_alpha else "RGB"), "PNG", {}
+                clean = image if image.mode == mode else image.convert(mode)
+                # Nothing but the pixels: Pillow writes EXIF, XMP, ICC or text only from
+                # `info` or the save() arguments, and both are empty here.
+                clean.info = {}
                 out = io.BytesIO()
-                fresh.save(out, target, **options)
+                clean.save(out, target, **options)
                 return out.getvalue()
     except ApplicationError:
         raise
