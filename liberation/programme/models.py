@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from liberation.places.models import Commune, Departement
 
+from .storage import private_storage
+
 
 def new_public_id() -> str:
     return secrets.token_urlsafe(9)
@@ -275,7 +277,7 @@ class Attachment(models.Model):
     metadata; served only to the organiser and the reviewers, never publicly."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="programme/%Y/%m/")
+    file = models.FileField(upload_to="programme/%Y/%m/", storage=private_storage)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
