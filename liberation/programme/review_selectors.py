@@ -130,29 +130,28 @@ class DashboardRow:
 
 
 def dashboard_counts(*, user, campaign_id: int | None = None) -> list[DashboardRow]:
-    """Counts per département × state over the user's scope, in one GROUP BY query.
-    Projects without a département (none in practice) are counted under code ""."""
+    """Counts per département × state over the user's scope, in one GROUP BY query
+    (on the covering index project_dept_state; the names come from a second, small
+    query: joining them into the GROUP BY doubles its time on SQLite). Projects
+    without a département (none in practice) are counted under code ""."""
     projects = projects_for(user)
     if campaign_id:
         projects = projects.filter(campaign_id=campaign_id)
-    grouped = (
-        projects.order_by()
-        .values("departement_id", "departement__name", "state")
-        .annotate(n=Count("pk"))
-    )
+    grouped = projects.order_by().values_list("departement_id", "state").annotate(n=Count("pk"))
     rows: dict[str, DashboardRow] = {}
-    for item in grouped:
-        code = item["departement_id"] or ""
+    for code, state, n in grouped:
+        code = code or ""
         row = rows.get(code)
         if row is None:
             row = rows[code] = DashboardRow(
-                code=code,
-                name=item["departement__name"] or "",
-                counts=dict.fromkeys(DASHBOARD_STATES, 0),
-                total=0,
+                code=code, name="", counts=dict.fromkeys(DASHBOARD_STATES, 0), total=0
             )
-        row.counts[item["state"]] = row.counts.get(item["state"], 0) + item["n"]
-        row.total += item["n"]
+        row.counts[state] = row.counts.get(state, 0) + n
+        row.total += n
+    if rows:
+        names = dict(Departement.objects.filter(code__in=list(rows)).values_list("code", "name"))
+        for code, row in rows.items():
+            row.name = names.get(code, "")
     return [rows[code] for code in sorted(rows, key=_departement_sort_key)]
 
 
