@@ -106,7 +106,7 @@ def test_labelling_sets_the_dates_and_emails_the_organiser_in_french(project_50,
     assert message.subject.startswith("Votre projet est labellisé")
     with translation.override("fr"):
         body = review_emails.render(message)
-    assert "a reçu le label" in body and "premier e-mail" in body
+    assert "a reçu le label" in body and "premier courriel" in body
     assert AuditEntry.objects.filter(project=project_50, action="under_review→labelled").exists()
 
 
