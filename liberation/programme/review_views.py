@@ -222,6 +222,10 @@ class ProjectListView(ReviewMixin, TemplateView):
 
 
 class ProjectMixin(ReviewMixin):
+    def dispatch(self, request, *args, **kwargs):
+        self.project  # noqa: B018 (404 outside the scope, whatever the method)
+        return super().dispatch(request, *args, **kwargs)
+
     @cached_property
     def project(self) -> Project:
         project = project_for_review(user=self.request.user, pk=self.kwargs["pk"])

@@ -63,6 +63,9 @@ def test_another_departements_project_is_404_for_every_url(project_50, project_1
         size=3,
     )
     assert fetch(client, "get", url("attachment", project_14.pk, attachment.pk)) == 404
+    # a GET on an action URL: 404 too (not 405, which would confirm the project exists)
+    assert fetch(client, "get", url("decide", project_14.pk)) == 404
+    assert client.get(url("decide", project_50.pk)).status_code == 405
     # and nothing happened to it
     project_14.refresh_from_db()
     assert project_14.state == State.SUBMITTED
