@@ -9,8 +9,9 @@ DEBUG off; static files without the manifest so that no collectstatic is needed)
 server, no network, only what a worker spends per request (session, user, Wagtail
 admin menu, the GROUP BY query, the template).
 
-The database is the environment's DATABASE_URL, else its own SQLite file
-(/tmp/review_bench.sqlite3, migrated on first use). The benchmark's applications
+The database is the environment's DATABASE_URL (e.g. a PostgreSQL database made for
+it: `createdb -h 127.0.0.1 -U postgres review_bench`), else its own SQLite file
+(/tmp/review_bench.sqlite3); either is migrated on first use. The benchmark's applications
 (token_hash starting "bench-") are deleted and rebuilt at each run with bulk_create,
 spread over 101 départements and every state; its two users are `bench-national`
 (ReviewerScope.national) and `bench-manche` (the Manche only).
@@ -199,8 +200,7 @@ def main() -> int:
     from django.test.utils import override_settings
     from django.urls import reverse
 
-    if connection.vendor == "sqlite":
-        call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", verbosity=0, interactive=False)  # a no-op once migrated
     built = build(args.applications, args.seed)
     storages = {
         **settings.STORAGES,
