@@ -196,6 +196,9 @@ def test_list_filters(spread, campaign, communes, national):
     project_make(campaign=other, commune=communes["50129"], state=State.SUBMITTED)
     response = client.get(url("projects"), {"departement": "50", "state": "submitted"})
     assert len(response.context["projects"]) == 3
+    html = response.content.decode()
+    assert '<option value="50" selected>' in html
+    assert '<option value="submitted" selected>' in html
     response = client.get(url("projects"), {"campaign": other.pk})
     assert len(response.context["projects"]) == 1
     mine, _ = project_make(
