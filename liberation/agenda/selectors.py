@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 from wagtail.models import Locale
@@ -166,6 +166,10 @@ class AgendaItem:
     ceremony: CeremonyPage | None = None
 
     @property
+    def day(self) -> dt.date:
+        return timezone.localdate(self.starts_at)
+
+    @property
     def project(self) -> Project | None:
         return self.session.project if self.session is not None else None
 
@@ -264,4 +268,13 @@ def labelled_project(public_id: str) -> Project | None:
         .select_related("commune", "departement", "theme")
         .prefetch_related("sessions")
         .first()
+    )
+
+
+def agenda_projects_with_sessions(filters: AgendaFilters) -> QuerySet[Project]:
+    """`agenda_projects` with the matching sessions of each in `matching_sessions`
+    (one more query per chunk of projects)."""
+    sessions = Session.objects.filter(_date_q(filters)).order_by("starts_at", "pk")
+    return agenda_projects(filters).prefetch_related(
+        Prefetch("sessions", queryset=sessions, to_attr="matching_sessions")
     )
