@@ -1,5 +1,6 @@
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -128,4 +129,4 @@ def test_label_mark_is_served(client):
     from django.contrib.staticfiles import finders
 
     path = finders.find("agenda/label-mark.svg")
-    assert path and open(path).read().startswith("<svg")
+    assert path and Path(path).read_text().startswith("<svg")
