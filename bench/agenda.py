@@ -10,7 +10,8 @@ one) a child process builds a fresh database (the SQLite file is deleted, the
 PostgreSQL database dropped and created), migrates, builds the site structure, places
 ~1,900 synthetic communes over 95 metropolitan départements (when fewer than 100
 communes with a point exist: a fresh database has none), runs `generate_programme`,
-then measures with DEBUG off:
+then measures (settings.test: DEBUG off, local-memory cache, static files from the
+finders):
 
 - page2: /fr/agenda/?departement=D&kind=K, D and K rotating (two filters), p50/p95;
 - radius: /fr/agenda/?commune=C&radius_km=30&free=1, rotating communes;
@@ -99,7 +100,7 @@ def _synthetic_communes() -> int:
 
 
 def child(args) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.test")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -121,7 +122,6 @@ def child(args) -> dict:
     began = time.perf_counter()
     call_command("generate_programme", events=args.events, stdout=sys.stderr)
     generate_s = time.perf_counter() - began
-    settings.DEBUG = False
     client = Client()
     today = timezone.localdate()
     depts = list(
@@ -202,7 +202,7 @@ def main() -> int:
     results = []
     for url in urls:
         _fresh_database(url)
-        env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="liberation.settings.dev")
+        env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="liberation.settings.test")
         proc = subprocess.run(
             [
                 sys.executable,

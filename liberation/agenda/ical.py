@@ -54,20 +54,20 @@ def escape_text(value: str) -> str:
 
 
 def fold(line: str) -> str:
-    """One content line, folded at 75 octets with CRLF + space."""
+    """One content line, folded at 75 octets with CRLF + space (the space counts in
+    the next line's 75), never inside a UTF-8 character."""
     encoded = line.encode()
     if len(encoded) <= 75:
         return line + "\r\n"
-    parts, current, size, limit = [], [], 0, 75
-    for char in line:
-        width = len(char.encode())
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74  # the leading space counts
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts) + "\r\n"
+    parts, start, limit = [], 0, 75
+    while len(encoded) - start > limit:
+        cut = start + limit
+        while encoded[cut] & 0xC0 == 0x80:  # a continuation byte: back off
+            cut -= 1
+        parts.append(encoded[start:cut])
+        start, limit = cut, 74
+    parts.append(encoded[start:])
+    return b"\r\n ".join(parts).decode() + "\r\n"
 
 
 def utc(value: dt.datetime) -> str:

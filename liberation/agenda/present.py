@@ -30,9 +30,23 @@ LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 ACCESSIBILITY_FLAGS = ("wheelchair", "sign_language", "audio_description", "easy_to_read")
 
 
+_PLACEHOLDER = "PUBLICID"
+_path_templates: dict[str, str] = {}
+
+
 def event_path(project: Project, language: str | None = None) -> str:
-    with translation.override(language or translation.get_language()):
-        return reverse("agenda_event", args=[project.public_id])
+    """/<language>/agenda/<public_id>/ (reversed once per language, then filled in:
+    feeds build thousands)."""
+    return _event_path_for(project.public_id, language or translation.get_language() or "fr")
+
+
+def _event_path_for(public_id: str, language: str) -> str:
+    template = _path_templates.get(language)
+    if template is None:
+        with translation.override(language):
+            template = reverse("agenda_event", args=[_PLACEHOLDER])
+        _path_templates[language] = template
+    return template.replace(_PLACEHOLDER, public_id)
 
 
 def event_url(project: Project, request: HttpRequest | None, language: str | None = None) -> str:
@@ -59,28 +73,55 @@ def location_text(project: Project) -> str:
     return ", ".join(parts)
 
 
-def session_uid(project: Project, session: Session) -> str:
-    return f"{project.public_id}-{session.pk}@{UID_DOMAIN}"
+_kind_labels: dict[str, dict[str, str]] = {}
 
 
-def session_vevent(session: Session, *, request: HttpRequest | None, language: str) -> VEvent:
-    project = session.project
-    categories = [project.get_kind_display()] if project.kind else []
-    if project.theme_id:
-        categories.append(project.theme.name)
+def kind_label(kind: str, language: str) -> str:
+    """The type's label in `language` (get_FOO_display costs ~0.15 ms: feeds list
+    thousands)."""
+    labels = _kind_labels.get(language)
+    if labels is None:
+        with translation.override(language):
+            labels = {value: str(label) for value, label in Project.Kind.choices}
+        _kind_labels[language] = labels
+    return labels.get(kind, kind)
+
+
+def _row_location(row: dict) -> str:
+    parts = [row["project__venue"]] if row["project__venue"] else []
+    if row["project__commune__name"]:
+        postal = (row["project__commune__postal_codes"] or "").split()
+        parts.append(f"{postal[0] if postal else ''} {row['project__commune__name']}".strip())
+    return ", ".join(parts)
+
+
+def session_vevent(row: dict, *, request: HttpRequest | None, language: str) -> VEvent:
+    """The VEVENT of one session row (selectors.FEED_FIELDS, see agenda_session_rows
+    and session_row)."""
+    p = "project__"
+    public_id = row[p + "public_id"]
+    kind = row[p + "kind"]
+    categories = [kind_label(kind, language)] if kind else []
+    theme = row[p + "theme__name_en"] if language == "en" else row[p + "theme__name_fr"]
+    if theme:
+        categories.append(theme)
+    title_en, description_en = row[p + "title_en"], row[p + "description_en"]
+    path = _event_path_for(public_id, language)
     return VEvent(
-        uid=session_uid(project, session),
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        stamp=project.updated_at,
-        summary=title_in(project, language),
-        description=description_in(project, language),
-        location=location_text(project),
-        url=event_url(project, request, language),
-        status=ICAL_STATUS.get(project.status, "CONFIRMED"),
+        uid=f"{public_id}-{row['pk']}@{UID_DOMAIN}",
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        stamp=row[p + "updated_at"],
+        summary=title_en if language == "en" and title_en else row[p + "title"],
+        description=description_en
+        if language == "en" and description_en
+        else row[p + "description"],
+        location=_row_location(row),
+        url=request.build_absolute_uri(path) if request is not None else path,
+        status=ICAL_STATUS.get(row[p + "status"], "CONFIRMED"),
         categories=tuple(categories),
-        latitude=project.latitude,
-        longitude=project.longitude,
+        latitude=row[p + "latitude"],
+        longitude=row[p + "longitude"],
     )
 
 

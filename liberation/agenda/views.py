@@ -19,7 +19,13 @@ from liberation.core.seo import json_ld_dumps
 from . import ical
 from .filters import ACCESSIBILITY, AgendaFilterForm, AgendaFilters
 from .present import ceremony_vevent, event_json_ld, event_url, session_vevent, title_in
-from .selectors import agenda_items, agenda_list, labelled_project
+from .selectors import (
+    agenda_ceremonies,
+    agenda_list,
+    agenda_session_rows,
+    labelled_project,
+    session_row,
+)
 
 PER_PAGE = 20
 # A calendar feed lists at most this many sessions (the first ones by date).
@@ -143,7 +149,7 @@ def event_ics(request, public_id: str):
     sessions = list(project.sessions.all())
     for session in sessions:
         session.project = project
-    events = [session_vevent(s, request=request, language=language) for s in sessions]
+    events = [session_vevent(session_row(s), request=request, language=language) for s in sessions]
     name = title_in(project, language)
     text = ical.calendar(events, name=name)
     return _calendar_response(text, filename=f"{project.public_id}.ics", download=True)
@@ -157,13 +163,16 @@ def agenda_ics(request):
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     filters = form.filters().with_default_start(timezone.localdate())
     language = _language()
-    items = agenda_items(filters, locale=Locale.get_active(), limit=MAX_FEED_SESSIONS)
-    events = [
-        session_vevent(item.session, request=request, language=language)
-        if item.session is not None
-        else ceremony_vevent(item.ceremony, request=request)
-        for item in items
+    rows = agenda_session_rows(filters, limit=MAX_FEED_SESSIONS)
+    events = [session_vevent(row, request=request, language=language) for row in rows]
+    last = rows[-1]["starts_at"] if len(rows) == MAX_FEED_SESSIONS else None
+    ceremonies = [
+        ceremony_vevent(page, request=request)
+        for page in agenda_ceremonies(filters, locale=Locale.get_active())
+        if last is None or page.starts_at <= last
     ]
+    if ceremonies:
+        events = sorted(events + ceremonies, key=lambda event: event.starts_at)
     text = ical.calendar(
         events,
         name=_("Mission Libération — agenda"),
