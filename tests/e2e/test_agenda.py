@@ -36,3 +36,32 @@ def test_agenda_filters_with_the_keyboard(programme, visitor):
     assert "agenda.ics?departement=14" in calendar
     assert page.locator("a[href^='webcal://']").count() == 1
     assert tab.external == []
+
+
+def test_agenda_and_event_pages_pass_axe(programme, visitor):
+    from axe_playwright_python.sync_playwright import Axe
+
+    tab = visitor()
+    found = {}
+    for path in ("/fr/agenda/", "/en/agenda/?departement=14", "/fr/agenda/?commune=99999"):
+        tab.visit(path)
+        results = Axe().run(tab.page)
+        serious = [
+            v["id"]
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    tab.visit("/en/agenda/")
+    with tab.page.expect_navigation():
+        tab.page.locator("main a", has_text="Bal à Caen").first.click()
+    tab.page.wait_for_selector("html[data-fr-js='true']", state="attached")
+    results = Axe().run(tab.page)
+    serious = [
+        v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    if serious:
+        found[tab.page.url] = serious
+    assert found == {}
+    assert tab.external == []
