@@ -63,7 +63,9 @@ SETTINGS_POST_SECONDS = 1
 CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
 PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": a form posted from the page would send `Origin: null`, refused by
+    # the CSRF check (tests/e2e/test_register_browser.py).
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
 }
 # Rule refusals answer 409 (the request was fine, the situation refuses it); input a

@@ -27,7 +27,7 @@ from liberation.registrations.services import (
 S = Registration.Status
 PRIVATE = {
     "Cache-Control": "private, no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Robots-Tag": "noindex, nofollow",
 }
 
@@ -235,7 +235,7 @@ def test_register_confirmed_in_english_then_management_page(client, make_ceremon
     assert "Pièce d’identité obligatoire" in html  # the practical instructions
     assert f"http://testserver/en/r/{token}/" in html  # the private link
     assert 'id="badge-link"' in html and f'href="/en/r/{token}/badge/"' in html
-    assert '<meta name="referrer" content="no-referrer">' in html
+    assert '<meta name="referrer" content="same-origin">' in html
     # The success message is shown once: a refresh shows the page without it.
     again = text(client.get(response["Location"]))
     assert 'id="registration-message"' not in again
