@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import blocks
@@ -25,6 +26,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.url_routing import RouteResult
 
 from liberation.core.blocks import BodyBlock, VideoBlock
+from liberation.places.forms import CommuneInput
 
 WORDS_PER_MINUTE = 200
 
@@ -49,15 +51,70 @@ class Theme(models.Model):
         return self.name_en if translation.get_language() == "en" else self.name_fr
 
 
+def place_key_from(name: str) -> str:
+    """The slug a place's key starts from: "Pointe du Hoc" → "pointe-du-hoc"."""
+    return slugify(name)[:PLACE_KEY_MAX_LENGTH].strip("-") or "place"
+
+
+def free_place_key(name: str, *, exclude_pk: int | None = None) -> str:
+    """A key no other place has: the slug of `name`, else with "-2", "-3"… after it."""
+    base = place_key_from(name)
+    taken = set(
+        Place.objects.filter(key__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("key", flat=True)
+    )
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        suffix = f"-{n}"
+        key = base[: PLACE_KEY_MAX_LENGTH - len(suffix)] + suffix
+    return key
+
+
+PLACE_KEY_MAX_LENGTH = 120
+
+
 class Place(models.Model):
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    """A place content is about: a commune, a landmark, a beach.
+
+    Identified by its stable `key` (the INSEE code for a commune's own place, a slug for a
+    landmark), not by its name: two communes named Saint-Martin are two places with the
+    same name. `commune` is the commune of the referential the place lies in, if known.
+    A place saved without a key gets one from its name (see `free_place_key`).
+    """
+
+    key = models.SlugField(
+        _("key"),
+        max_length=PLACE_KEY_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "Stable identifier used by the content exchange: the INSEE code for a "
+            "commune, a slug for a landmark. Left empty, it is made from the name."
+        ),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    commune = models.ForeignKey(
+        "places.Commune",
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5)
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5)
 
-    panels = [FieldPanel("name"), FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("key"),
+        FieldPanel("commune", widget=CommuneInput),
+        FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+    ]
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "key"]
         verbose_name = _("place")
         verbose_name_plural = _("places")
         constraints = [
@@ -69,7 +126,16 @@ class Place(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.commune_id:  # "Saint-Martin (73)": the département tells them apart
+            code = self.commune_id
+            return f"{self.name} ({code[:3] if code.startswith(('97', '98')) else code[:2]})"
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A default, not a rule: places made in the admin or by tests without a key.
+        if not self.key:
+            self.key = free_place_key(self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
 
 
 register_snippet(Theme)

@@ -30,9 +30,11 @@ from .items import (
     ImportPlan,
     Item,
     PlaceSpec,
+    PlaceTarget,
     item_error,
     type_of,
 )
+from .places import resolve_places
 from .read import read_file
 
 # Checks across lines and against the database ---------------------------------------
@@ -49,22 +51,6 @@ def _check_duplicates(items: list[Item], errors: list[ImportError_]) -> dict[str
         else:
             by_key[item.key] = item
     return by_key
-
-
-def _check_places(items: list[Item], errors: list[ImportError_]) -> None:
-    seen: dict[str, tuple[PlaceSpec, int]] = {}
-    for item in items:
-        for index, place in enumerate(item.places):
-            first = seen.setdefault(place.name, (place, item.line))
-            if (first[0].latitude, first[0].longitude) != (place.latitude, place.longitude):
-                errors.append(
-                    item_error(
-                        item,
-                        f"places[{index}]",
-                        f'"{place.name}" has other coordinates on line {first[1]} '
-                        f"({first[0].latitude}, {first[0].longitude})",
-                    )
-                )
 
 
 def _check_translations(
@@ -268,7 +254,7 @@ def _registration_state(item: Item) -> Any:
     return None
 
 
-def _fingerprint(item: Item) -> str:
+def _fingerprint(item: Item, places: dict[PlaceSpec, PlaceTarget]) -> str:
     video = item.video
     data = {
         "version": FINGERPRINT_VERSION,
@@ -280,7 +266,12 @@ def _fingerprint(item: Item) -> str:
         "published": item.published.isoformat() if item.published else None,
         "author": item.author,
         "history": [str(item.history_start or ""), str(item.history_end or "")],
-        "places": sorted([p.name, str(p.latitude), str(p.longitude)] for p in item.places),
+        # The places as resolved (places.py): naming a known place by its key, its
+        # commune or its name gives the same fingerprint.
+        "places": sorted(
+            [t.key, t.name, str(t.latitude), str(t.longitude), t.commune_id or ""]
+            for t in (places[spec] for spec in item.places)
+        ),
         "themes": sorted(item.themes),
         "video": video
         and [
@@ -316,11 +307,11 @@ def import_plan(*, path: Path, draft: bool = False) -> ImportPlan:
     _assign_groups(items, by_key, errors)
     _check_related(items, by_key, known, errors)
     _check_existing(items, by_key, known, errors)
-    _check_places(items, errors)
+    places = resolve_places(items, errors)
     _check_registrations(items, by_key, errors)
     if errors:
         raise ImportFailed(sorted(errors, key=lambda error: error.line or 0))
     for item in items:
-        item.fingerprint = _fingerprint(item)
+        item.fingerprint = _fingerprint(item, places)
         item.status = _status(item, draft=draft)
-    return ImportPlan(items=_ordered(items, by_key), known=known)
+    return ImportPlan(items=_ordered(items, by_key), known=known, places=places)

@@ -124,11 +124,9 @@ def _export_line(
         line["history"] = {"start": content.history_start.isoformat()}
         if content.history_end:
             line["history"]["end"] = content.history_end.isoformat()
-    places = sorted(content.places.all(), key=lambda place: place.name)
+    places = sorted(content.places.all(), key=lambda place: (place.name, place.key))
     if places:
-        line["places"] = [
-            {"name": p.name, "lat": float(p.latitude), "lon": float(p.longitude)} for p in places
-        ]
+        line["places"] = [_export_place(p) for p in places]
     themes = sorted(theme.slug for theme in content.themes.all())
     if themes:
         line["themes"] = themes
@@ -189,3 +187,15 @@ def _export_ceremony(page: CeremonyPage, *, original: ContentPage) -> dict:
             "mode": settings.mode,
         }
     return data
+
+
+def _export_place(place) -> dict:
+    out = {
+        "key": place.key,
+        "name": place.name,
+        "lat": float(place.latitude),
+        "lon": float(place.longitude),
+    }
+    if place.commune_id:
+        out["insee"] = place.commune_id
+    return out

@@ -165,9 +165,28 @@ class RegistrationSpec:
 
 @dataclass(frozen=True)
 class PlaceSpec:
+    """A place as a line names it: by `key`, by commune (`insee`) or by name."""
+
+    name: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    key: str | None = None
+    insee: str | None = None
+
+
+@dataclass(frozen=True)
+class PlaceTarget:
+    """The place a PlaceSpec resolves to (see places.py): an existing one (`place_id`)
+    or one the import creates (`key`, shared by every line that names it)."""
+
+    key: str
     name: str
     latitude: Decimal
     longitude: Decimal
+    commune_id: str | None = None
+    place_id: int | None = None
+    # Named by its key: the line's name, point and commune are written on the place.
+    authoritative: bool = False
 
 
 @dataclass
@@ -207,6 +226,7 @@ class Item:
 class ImportPlan:
     items: list[Item]  # originals before their translations
     known: dict[str, ContentKey]  # keys already in the database that the file mentions
+    places: dict[PlaceSpec, PlaceTarget] = field(default_factory=dict)
 
 
 def item_error(item: Item, field_name: str | None, message: str) -> ImportError_:

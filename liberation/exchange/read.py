@@ -20,6 +20,7 @@ from typing import Any
 from wagtail.utils.file import hash_filelike
 
 from liberation.core.video import parse_video_url
+from liberation.places.selectors import INSEE_RE
 
 from .items import (
     BODY_REQUIRED,
@@ -267,17 +268,37 @@ def _read_history(reader: _LineReader, item: Item) -> None:
 
 
 def _read_places(reader: _LineReader) -> list[PlaceSpec]:
+    """Each place: `name`, `lat`, `lon`, and optionally its `key` and its commune's
+    `insee` code. With a key or an INSEE code, the name and the point may be left out
+    (taken from the known place or the commune); see places.py for how they resolve."""
     places = []
     for index, value in enumerate(reader.items_of("places")):
         name = f"places[{index}]"
-        place = reader.obj(name, value=value, allowed=("name", "lat", "lon"), required=True)
+        allowed = ("key", "name", "insee", "lat", "lon")
+        place = reader.obj(name, value=value, allowed=allowed, required=True)
         if place is None:
             continue
-        title = reader.text(f"{name}.name", value=place.get("name"), required=True, max_length=120)
-        lat = reader.coordinate(f"{name}.lat", value=place.get("lat"), low=-90, high=90)
-        lon = reader.coordinate(f"{name}.lon", value=place.get("lon"), low=-180, high=180)
-        if title and lat is not None and lon is not None:
-            places.append(PlaceSpec(name=title, latitude=lat, longitude=lon))
+        errors_before = len(reader.errors)
+        key = reader.key_like(f"{name}.key", value=place.get("key"))
+        insee = None
+        if place.get("insee") is not None:
+            code = reader.text(f"{name}.insee", value=place.get("insee"))
+            if code and INSEE_RE.match(code):
+                insee = code.upper()
+            elif code:
+                reader.fail(
+                    f"{name}.insee",
+                    f'"{code}" is not an INSEE commune code (5 characters, e.g. 14118 or 2A004)',
+                )
+        title = reader.text(
+            f"{name}.name", value=place.get("name"), required=not (key or insee), max_length=120
+        )
+        lat = lon = None
+        if not (key or insee) or place.get("lat") is not None or place.get("lon") is not None:
+            lat = reader.coordinate(f"{name}.lat", value=place.get("lat"), low=-90, high=90)
+            lon = reader.coordinate(f"{name}.lon", value=place.get("lon"), low=-180, high=180)
+        if len(reader.errors) == errors_before:
+            places.append(PlaceSpec(name=title, latitude=lat, longitude=lon, key=key, insee=insee))
     return places
 
 

@@ -66,6 +66,7 @@ class _Writer:
 
     def __init__(self, *, plan: ImportPlan, structure: ContentStructure, draft: bool):
         self.plan = plan
+        self.places_written: dict[str, Place] = {}
         self.structure = structure
         self.draft = draft
         self.pages: dict[str, ContentPage] = {}
@@ -162,11 +163,28 @@ class _Writer:
         return theme
 
     def place(self, spec: PlaceSpec) -> Place:
-        coordinates = {"latitude": spec.latitude, "longitude": spec.longitude}
-        place, created = Place.objects.get_or_create(name=spec.name, defaults=coordinates)
-        if not created and (place.latitude, place.longitude) != (spec.latitude, spec.longitude):
-            place.latitude, place.longitude = spec.latitude, spec.longitude
-            place.save(update_fields=["latitude", "longitude"])
+        """The place check.py resolved `spec` to (see places.py), created or updated."""
+        target = self.plan.places[spec]
+        if target.key in self.places_written:
+            return self.places_written[target.key]
+        values = {
+            "name": target.name,
+            "latitude": target.latitude,
+            "longitude": target.longitude,
+            "commune_id": target.commune_id,
+        }
+        if target.place_id is None:
+            place = Place.objects.create(key=target.key, **values)
+        else:
+            place = Place.objects.get(pk=target.place_id)
+            if not target.authoritative:  # named by name or commune: keeps its own point
+                values = {"commune_id": place.commune_id or target.commune_id}
+            changed = [name for name, value in values.items() if getattr(place, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(place, name, values[name])
+                place.save(update_fields=changed)
+        self.places_written[target.key] = place
         return place
 
     def registration(self, *, name: str, spec: RegistrationSpec) -> RegistrationSettings:

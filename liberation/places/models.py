@@ -63,3 +63,21 @@ class Commune(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.departement_id})"
+
+
+class ReferentialLoad(models.Model):
+    """Which version of the referential file was loaded last (see `load_communes`):
+    `make run` skips the load when the file has not changed."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    version = models.CharField(max_length=64)
+    sources = models.CharField(max_length=255, blank=True)
+    communes = models.PositiveIntegerField(default=0)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("referential load")
+        verbose_name_plural = _("referential loads")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version[:12]}"

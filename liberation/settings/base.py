@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "liberation.mail",
     "liberation.places",
     "liberation.programme",
+    "liberation.agenda",
     "liberation.registrations",
     "liberation.gate",
     "liberation.screening",

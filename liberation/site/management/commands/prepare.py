@@ -1,6 +1,7 @@
 """Everything `make run` does before starting the processes, in one Python process:
-migrations, static files, the site (with the demo content, unless `--no-demo` or
-DEMO_CONTENT=false), admin account. Each step is idempotent."""
+migrations, static files, the commune referential (skipped when unchanged), the site
+(with the demo content, unless `--no-demo` or DEMO_CONTENT=false), admin account. Each
+step is idempotent."""
 
 from django.conf import settings
 from django.core.management import call_command
@@ -11,8 +12,8 @@ from liberation.site.services import site_ensure_structure
 
 class Command(BaseCommand):
     help = (
-        "Migrate, collect static files, build the site with the demo content (unless "
-        "--no-demo or DEMO_CONTENT=false), ensure an admin account."
+        "Migrate, collect static files, load the communes, build the site with the demo "
+        "content (unless --no-demo or DEMO_CONTENT=false), ensure an admin account."
     )
 
     def add_arguments(self, parser):
@@ -25,6 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, no_demo: bool = False, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Reference data, before the demo content that may point to communes.
+        call_command("load_communes", stdout=self.stdout, stderr=self.stderr)
         if no_demo or not settings.DEMO_CONTENT:
             site_ensure_structure()
             self.stdout.write("Site structure ready (no demo content).")
