@@ -13,6 +13,7 @@ Prints one line per file (median and worst in ms, bytes in and out), then one JS
 """
 
 import argparse
+import contextlib
 import io
 import json
 import multiprocessing
@@ -84,10 +85,8 @@ def _high_water_kb() -> int:
 
 def _peak(name: str, data: bytes, queue) -> None:
     before = _high_water_kb()
-    try:
+    with contextlib.suppress(ApplicationError):
         check_upload(name=name, data=data)
-    except ApplicationError:
-        pass
     queue.put((_high_water_kb() - before) // 1024)
 
 

@@ -473,3 +473,25 @@ def test_the_dates_page_loads_the_autocomplete(client, draft):
     _, token = draft
     html = client.get(f"/fr/label/p/{token}/step/dates/").content.decode()
     assert "commune-autocomplete.js" in html and "data-commune-autocomplete" in html
+
+
+@pytest.mark.parametrize(
+    ("step", "data"),
+    [
+        ("project", {"title": "x" * 201}),
+        ("project", {"description": "x" * 5001}),
+        ("project", {"kind": "war"}),
+        ("project", {"theme": "999999"}),
+        ("organiser", {"organiser_type": "robot"}),
+        ("organiser", {"organiser_name": "Les\u202eAmis"}),
+        ("organiser", {"uai": "0750655F"}),
+        ("organiser", {"rna": "W12"}),
+    ],
+)
+def test_each_bad_field_is_a_400_and_not_saved(client, draft, step, data):
+    project, token = draft
+    before = {k: getattr(project, f"{k}_id" if k == "theme" else k) for k in data}
+    r = client.post(f"/fr/label/p/{token}/step/{step}/", data)
+    assert r.status_code == 400
+    project.refresh_from_db()
+    assert {k: getattr(project, f"{k}_id" if k == "theme" else k) for k in data} == before
