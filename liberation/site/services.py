@@ -25,6 +25,7 @@ from wagtail.models import (
 from liberation.content.services import ContentStructure, content_structure_ensure
 from liberation.core.models import FooterSettings, StandardPage
 from liberation.core.services import page_child_ensure, page_translation_ensure
+from liberation.programme.staff import reviewer_group_ensure
 from liberation.registrations.staff_services import staff_group_ensure
 
 from .institutional import PAGES
@@ -63,6 +64,7 @@ def site_ensure_structure() -> SiteStructure:
 
     editorial_workflow_ensure(home=home)
     staff_group_ensure()
+    reviewer_group_ensure()
     return structure
 
 
