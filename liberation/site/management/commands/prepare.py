@@ -25,6 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, no_demo: bool = False, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Reference data of the map's "Liberation day by day" (idempotent).
+        call_command("load_liberation_dates", stdout=self.stdout, stderr=self.stderr)
         if no_demo or not settings.DEMO_CONTENT:
             site_ensure_structure()
             self.stdout.write("Site structure ready (no demo content).")
