@@ -96,6 +96,7 @@ def liberation_dates_read(*, path: Path = DATA_FILE) -> dict[str, dict]:
     """The rows of the file by key; raises LoadFailed listing every error."""
     rows: dict[str, dict] = {}
     errors: list[str] = []
+    seen: set[str] = set()
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
@@ -105,9 +106,10 @@ def liberation_dates_read(*, path: Path = DATA_FILE) -> dict[str, dict]:
             values, row_errors = _parse_row(line, row)
             errors.extend(row_errors)
             key = (row.get("key") or "").strip()
+            if key in seen:
+                errors.append(f"line {line}: key “{key}” appears twice")
+            seen.add(key)
             if values is not None:
-                if key in rows:
-                    errors.append(f"line {line}: key “{key}” appears twice")
                 rows[key] = values
     if errors:
         raise LoadFailed(errors)

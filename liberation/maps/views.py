@@ -65,7 +65,8 @@ def map_page(request: HttpRequest) -> HttpResponse:
     locale = _locale()
     paginator = Paginator(agenda_projects(filters).prefetch_related("sessions"), PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    query = filters.querystring()
+    # The filters as chosen (not the default start date): a shared link stays current.
+    query = form.filters().querystring()
     context.update(
         {
             "filters": filters,
