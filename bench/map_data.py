@@ -129,7 +129,9 @@ def main() -> None:
     print(f"JSON: {len(raw) / 1024:.1f} KB raw, {wire / 1024:.1f} KB on the wire ({encoded})")
     print(f"bytes per event gzipped: {wire / max(events, 1):.1f}")
     print(f"time: median {median:.0f} ms, max {max(timings):.0f} ms over {args.rounds} rounds")
-    print(f"target < {TARGET_BYTES // 1024} KB gzipped: {'met' if wire < TARGET_BYTES else 'MISSED'}")
+    print(
+        f"target < {TARGET_BYTES // 1024} KB gzipped: {'met' if wire < TARGET_BYTES else 'MISSED'}"
+    )
     print(f"load average: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(
         json.dumps(
