@@ -63,7 +63,13 @@ def commands_run(monkeypatch):
 
 def test_prepare_loads_the_demo_content_by_default(structure, commands_run):
     call_command("prepare", stdout=StringIO())
-    assert commands_run == ["migrate", "collectstatic", "load_demo", "ensure_admin"]
+    assert commands_run == [
+        "migrate",
+        "collectstatic",
+        "load_liberation_dates",
+        "load_demo",
+        "ensure_admin",
+    ]
 
 
 @pytest.mark.parametrize("how", ["flag", "setting"])
@@ -80,7 +86,13 @@ def test_prepare_can_skip_the_demo_content(db, commands_run, settings, how):
     else:
         settings.DEMO_CONTENT = False
         call_command("prepare", stdout=out)
-    assert commands_run == ["migrate", "collectstatic", "site_ensure_structure", "ensure_admin"]
+    assert commands_run == [
+        "migrate",
+        "collectstatic",
+        "load_liberation_dates",
+        "site_ensure_structure",
+        "ensure_admin",
+    ]
     assert "no demo content" in out.getvalue()
     assert Site.objects.get(is_default_site=True).root_page.specific_class is HomePage
     assert not ContentPage.objects.exists()
