@@ -1,6 +1,7 @@
 """Everything `make run` does before starting the processes, in one Python process:
-migrations, static files, the reference dates of the Liberation (maps), the site (with the demo content, unless `--no-demo` or
-DEMO_CONTENT=false), admin account. Each step is idempotent."""
+migrations, static files, the reference dates of the Liberation (maps), the site (with
+the demo content, unless `--no-demo` or DEMO_CONTENT=false), admin account. Each step
+is idempotent."""
 
 from django.conf import settings
 from django.core.management import call_command
