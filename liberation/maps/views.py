@@ -22,9 +22,10 @@ from liberation.agenda.selectors import agenda_projects
 from . import selectors
 
 PER_PAGE = 20
-# The URL names the agenda may give its pages; the first that exists is used.
-EVENT_URL_NAMES = ("agenda:event", "agenda:project", "agenda:detail")
-AGENDA_URL_NAMES = ("agenda:index", "agenda:agenda", "agenda:list")
+# The agenda's URL names (liberation/agenda/urls.py); the first that exists is used, so
+# that the map works (without those links) where the agenda's pages are not installed.
+EVENT_URL_NAMES = ("agenda_event",)
+AGENDA_URL_NAMES = ("agenda",)
 
 
 def _locale() -> Locale:
