@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from liberation.content.feeds import latest_content_feed
 from liberation.core import views as core_views
 from liberation.core.seo import PageSitemap
+from liberation.site import openapi as site_openapi
 
 urlpatterns = [
     # Machine-readable files at the root, for every language.
@@ -16,6 +17,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # The merged OpenAPI document (search + agenda) before discovery's own route.
+    path("api/openapi.json", site_openapi.openapi, name="api_openapi"),
+    path("api/agenda/", include("liberation.agenda.api")),
     path("api/", include("liberation.discovery.api")),
 ]
 
@@ -27,6 +31,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     # Before Wagtail's catch-all: /fr/feed/ and /en/feed/.
     path("feed/", latest_content_feed, name="feed"),
+    path("", include("liberation.agenda.urls")),
     path("", include("liberation.registrations.urls")),
     path("", include("liberation.gate.urls")),
     path("", include("liberation.discovery.urls")),

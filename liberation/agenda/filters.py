@@ -120,12 +120,14 @@ class AgendaFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a valid date (YYYY-MM-DD).")},
     )
     date_until = forms.DateField(
         label=_("Until"),
         required=False,
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a valid date (YYYY-MM-DD).")},
     )

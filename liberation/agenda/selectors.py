@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils import timezone
 from wagtail.models import Locale
@@ -166,6 +166,10 @@ class AgendaItem:
     ceremony: CeremonyPage | None = None
 
     @property
+    def day(self) -> dt.date:
+        return timezone.localdate(self.starts_at)
+
+    @property
     def project(self) -> Project | None:
         return self.session.project if self.session is not None else None
 
@@ -237,10 +241,52 @@ def agenda_list(filters: AgendaFilters, *, locale: Locale) -> AgendaList:
     return AgendaList(agenda_sessions(filters), agenda_ceremonies(filters, locale=locale))
 
 
+# What the feeds (iCal, RSS/Atom) read of each session's rows: fewer columns, faster
+# rows when a calendar holds thousands of sessions.
+FEED_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "project__public_id",
+    "project__title",
+    "project__title_en",
+    "project__description",
+    "project__description_en",
+    "project__venue",
+    "project__kind",
+    "project__status",
+    "project__updated_at",
+    "project__labelled_at",
+    "project__latitude",
+    "project__longitude",
+    "project__commune__name",
+    "project__commune__postal_codes",
+    "project__departement__name",
+    "project__theme__name_fr",
+    "project__theme__name_en",
+)
+
+
+def agenda_session_rows(filters: AgendaFilters, *, limit: int) -> list[dict]:
+    """The first `limit` matching sessions as plain rows (FEED_FIELDS and "pk"): a
+    calendar of thousands of sessions builds no model instances."""
+    return list(agenda_sessions(filters).values("pk", *FEED_FIELDS)[:limit])
+
+
+def session_row(session: Session) -> dict:
+    """The same row for a session whose project (commune, theme) is loaded."""
+    row: dict = {"pk": session.pk}
+    for name in FEED_FIELDS:
+        value = session
+        for part in name.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        row[name] = value
+    return row
+
+
 def agenda_items(filters: AgendaFilters, *, locale: Locale, limit: int) -> list[AgendaItem]:
     """At most `limit` sessions plus the matching ceremonies, by start time (feeds)."""
     merged = agenda_list(filters, locale=locale)
-    sessions = list(merged.sessions[:limit])
+    sessions = list(merged.sessions.only(*FEED_FIELDS)[:limit])
     items = [AgendaItem(starts_at=s.starts_at, ends_at=s.ends_at, session=s) for s in sessions]
     if merged.ceremonies and sessions:
         last = sessions[-1].starts_at if len(sessions) == limit else None
@@ -264,4 +310,13 @@ def labelled_project(public_id: str) -> Project | None:
         .select_related("commune", "departement", "theme")
         .prefetch_related("sessions")
         .first()
+    )
+
+
+def agenda_projects_with_sessions(filters: AgendaFilters) -> QuerySet[Project]:
+    """`agenda_projects` with the matching sessions of each in `matching_sessions`
+    (one more query per chunk of projects)."""
+    sessions = Session.objects.filter(_date_q(filters)).order_by("starts_at", "pk")
+    return agenda_projects(filters).prefetch_related(
+        Prefetch("sessions", queryset=sessions, to_attr="matching_sessions")
     )

@@ -154,3 +154,30 @@ def test_ceremonies_listed(structure):
     from wagtail.models import Locale
 
     assert agenda_ceremonies(AgendaFilters(), locale=Locale.objects.get(language_code="fr")) == []
+
+
+def test_sessions_and_ceremonies_merge_across_pages(make_page, labelled, soon):
+    from django.core.paginator import Paginator
+    from wagtail.models import Locale
+
+    from liberation.agenda.selectors import agenda_list
+    from liberation.events.models import CeremonyPage
+
+    for hour in range(5):
+        labelled(title=f"S{hour}", starts_at=soon + dt.timedelta(hours=hour))
+    for hour, name in ((1.5, "C1"), (3.5, "C2"), (-1, "C0")):
+        make_page(
+            CeremonyPage,
+            title=name,
+            section="history",
+            starts_at=soon + dt.timedelta(hours=hour),
+            venue="Place",
+        )
+    merged = agenda_list(AgendaFilters(), locale=Locale.objects.get(language_code="fr"))
+    paginator = Paginator(merged, 3)
+    assert paginator.count == 8
+    names = []
+    for number in paginator.page_range:
+        for item in paginator.page(number).object_list:
+            names.append(item.session.project.title if item.session else item.ceremony.title)
+    assert names == ["C0", "S0", "S1", "C1", "S2", "S3", "C2", "S4"]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from liberation.content.models import ContentKey, Theme
 from liberation.exchange.items import ImportFailed
 from liberation.exchange.write import import_content
+from liberation.site.demo.programme import demo_programme
 from liberation.site.demo.upcoming import THEMES, write_upcoming
 from liberation.site.services import site_ensure_structure
 
@@ -64,6 +65,8 @@ class Command(BaseCommand):
         self._name_themes()
         for report in reports:
             self.stdout.write(f"Demo content: {report.summary()}")
+        created = demo_programme(today=timezone.localdate())
+        self.stdout.write(f"Demo programme: {created} labelled projects created.")
 
     @transaction.atomic
     def _finish_upcoming(self, key: str) -> None:
