@@ -109,3 +109,12 @@ def test_day_by_day_without_data_says_so(client, db):
     response = client.get("/fr/carte/liberation/")
     assert response.status_code == 200
     assert "ne sont pas encore chargées" in response.content.decode()
+
+
+def test_items_link_to_the_agendas_event_page_and_back(client, labelled):
+    project = labelled(title="Bal", kind=Project.Kind.CONCERT)
+    html = client.get("/fr/carte/?kind=concert").content.decode()
+    assert f'href="/fr/agenda/{project.public_id}/"' in html
+    assert 'href="/fr/agenda/?kind=concert"' in html
+    popup = client.get(f"/en/map/event/{project.public_id}.json").json()
+    assert popup["url"] == f"/en/agenda/{project.public_id}/"
