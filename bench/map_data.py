@@ -8,7 +8,8 @@ The database is migrated, then filled (once; `--refill` to rebuild) with N label
 projects with one session each, spread over metropolitan France. `--points` sets how
 many distinct points they share: the default (0) gives every event its own point (a
 venue inside the commune), the worst case for compression; real programmes repeat
-the commune's point. The request goes through the whole middleware stack with
+the commune's point. `--generator` fills with `manage.py generate_programme` instead
+(every event at its own point near a commune, 1 to 3 sessions). The request goes through the whole middleware stack with
 `Accept-Encoding: gzip`, as a browser sends it (Django's GZipMiddleware level).
 
 Target (issue 11): < 500 KB gzipped at 20,000 events. Last line: one JSON object.
@@ -91,6 +92,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1944)
     parser.add_argument("--refill", action="store_true")
+    parser.add_argument(
+        "--generator",
+        action="store_true",
+        help="fill with `manage.py generate_programme` (the agenda's generator) instead",
+    )
     args = parser.parse_args()
 
     import django
@@ -106,7 +112,11 @@ def main() -> None:
     labelled = Project.objects.filter(state=Project.State.LABELLED).count()
     if args.refill or labelled != args.events:
         t0 = time.perf_counter()
-        fill(args.events, args.points, args.seed)
+        if args.generator:
+            Project.objects.all().delete()
+            call_command("generate_programme", events=args.events, seed=args.seed)
+        else:
+            fill(args.events, args.points, args.seed)
         print(f"filled {args.events} events in {time.perf_counter() - t0:.1f} s")
 
     client = Client(HTTP_ACCEPT_ENCODING="gzip")
@@ -139,6 +149,7 @@ def main() -> None:
                 "bench": "map_data",
                 "database": connection.vendor,
                 "events": events,
+                "generator": "generate_programme" if args.generator else "bench",
                 "distinct_points": args.points or events,
                 "raw_bytes": len(raw),
                 "gzip_bytes": wire,
