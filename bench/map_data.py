@@ -9,8 +9,9 @@ projects with one session each, spread over metropolitan France. `--points` sets
 many distinct points they share: the default (0) gives every event its own point (a
 venue inside the commune), the worst case for compression; real programmes repeat
 the commune's point. `--generator` fills with `manage.py generate_programme` instead
-(every event at its own point near a commune, 1 to 3 sessions). The request goes through the whole middleware stack with
-`Accept-Encoding: gzip`, as a browser sends it (Django's GZipMiddleware level).
+(every event at its own point near a commune, 1 to 3 sessions). The request goes
+through the whole middleware stack with `Accept-Encoding: gzip`, as a browser sends
+it (Django's GZipMiddleware level).
 
 Target (issue 11): < 500 KB gzipped at 20,000 events. Last line: one JSON object.
 """
