@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "liberation.places",
     "liberation.programme",
     "liberation.agenda",
+    "liberation.maps",
     "liberation.registrations",
     "liberation.gate",
     "liberation.screening",

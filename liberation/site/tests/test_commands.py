@@ -67,6 +67,7 @@ def test_prepare_loads_the_demo_content_by_default(structure, commands_run):
         "migrate",
         "collectstatic",
         "load_communes",
+        "load_liberation_dates",
         "load_demo",
         "ensure_admin",
     ]
@@ -90,6 +91,7 @@ def test_prepare_can_skip_the_demo_content(db, commands_run, settings, how):
         "migrate",
         "collectstatic",
         "load_communes",
+        "load_liberation_dates",
         "site_ensure_structure",
         "ensure_admin",
     ]

@@ -1,7 +1,8 @@
 """Everything `make run` does before starting the processes, in one Python process:
-migrations, static files, the commune referential (skipped when unchanged), the site
-(with the demo content, unless `--no-demo` or DEMO_CONTENT=false), admin account. Each
-step is idempotent."""
+migrations, static files, the reference data (the commune referential, skipped when
+unchanged, and the dates of the Liberation for the map), the site (with the demo
+content, unless `--no-demo` or DEMO_CONTENT=false), admin account. Each step is
+idempotent."""
 
 from django.conf import settings
 from django.core.management import call_command
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         # Reference data, before the demo content that may point to communes.
         call_command("load_communes", stdout=self.stdout, stderr=self.stderr)
+        # Reference data of the map's "Liberation day by day" (idempotent).
+        call_command("load_liberation_dates", stdout=self.stdout, stderr=self.stderr)
         if no_demo or not settings.DEMO_CONTENT:
             site_ensure_structure()
             self.stdout.write("Site structure ready (no demo content).")
