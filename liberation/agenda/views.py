@@ -17,6 +17,7 @@ from wagtail.models import Locale
 from liberation.core.seo import json_ld_dumps
 
 from . import ical
+from .alternates import agenda_views
 from .filters import ACCESSIBILITY, AgendaFilterForm, AgendaFilters
 from .present import ceremony_vevent, event_json_ld, event_url, session_vevent, title_in
 from .selectors import (
@@ -72,6 +73,7 @@ def feed_links(request, filters: AgendaFilters) -> dict:
                 (code, request.build_absolute_uri(_with_query(reverse("agenda"), query)))
             )
     links["languages"] = languages
+    links["views"] = [(label, _with_query(reverse(name), query)) for name, label in agenda_views()]
     return links
 
 

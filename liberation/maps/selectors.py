@@ -149,6 +149,8 @@ class EightyYearsAgo:
     articles: list[ContentPage]
     sessions: list[Session]
     ceremonies: list[CeremonyPage]
+    # What the home page includes to show it (content's template knows no app above it).
+    template_name = "maps/eighty_years_ago.html"
 
     @property
     def is_empty(self) -> bool:

@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.base import Node, NodeList
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse, translate_url
 from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
@@ -42,12 +43,33 @@ def site_home(context) -> Page | None:
     return root.localized.specific
 
 
+def _view_name(request) -> str | None:
+    """The URL name of the view answering `request` when it is a view of an app rather
+    than a Wagtail page (whose translation the page itself knows)."""
+    if request is None:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.url_name in (None, "wagtail_serve"):
+        return None
+    return match.view_name
+
+
 def _alternates(context, page: Page) -> list[tuple[str, str, bool]]:
     """(language code, URL, is_translation) for each language of the site."""
     request = context.get("request")
     result = []
     home = _site_root(context)
+    view_name = _view_name(request) if page is None else None
     for locale in Locale.objects.all().order_by("language_code"):
+        if view_name is not None:
+            # A view of an app (the agenda, the map): the same view in the other language,
+            # with its query (the filters), through the translated URL patterns.
+            url = translate_url(request.get_full_path(), locale.language_code)
+            result.append((locale.language_code, url, True))
+            continue
         if page is not None and locale.pk == page.locale_id:
             result.append((locale.language_code, page.get_url(request=request), True))
             continue
@@ -96,6 +118,23 @@ def page_alternates(context, page: Page):
     from liberation.core.seo import head_metadata
 
     return head_metadata(page=page, request=context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def view_nav_links(context) -> list[dict]:
+    """The main menu's links to views (core.navigation): label, URL, current or not."""
+    from liberation.core.navigation import nav_links
+
+    request = context.get("request")
+    current = _view_name(request)
+    links = []
+    for link in nav_links():
+        try:
+            url = reverse(link.url_name)
+        except NoReverseMatch:
+            continue
+        links.append({"label": link.label, "url": url, "current": current == link.url_name})
+    return links
 
 
 @register.simple_tag(takes_context=True)
