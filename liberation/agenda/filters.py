@@ -21,7 +21,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from liberation.content.models import Theme
+from liberation.places.forms import CommuneInput
 from liberation.places.models import Commune, Departement
+from liberation.places.selectors import commune_from_text
 from liberation.programme.models import Project
 
 ACCESSIBILITY = [
@@ -133,11 +135,11 @@ class AgendaFilterForm(forms.Form):
     )
     departement = forms.ChoiceField(label=_("Département"), required=False)
     commune = forms.CharField(
-        label=_("Commune (INSEE code)"),
+        label=_("Commune"),
         required=False,
-        max_length=5,
-        help_text=_("For example 50129 for Cherbourg-en-Cotentin."),
-        error_messages={"max_length": _("An INSEE code has 5 characters.")},
+        max_length=120,
+        help_text=_("Name or INSEE code, e.g. “Bayeux” or 50129 for Cherbourg-en-Cotentin."),
+        widget=CommuneInput(),
     )
     radius_km = forms.IntegerField(
         label=_("Within (km)"),
@@ -179,21 +181,55 @@ class AgendaFilterForm(forms.Form):
         ]
         self._commune: Commune | None = None
 
+    @property
+    def commune_widget_attrs(self) -> dict[str, str]:
+        """The autocomplete's attributes (places.forms.CommuneInput: the API's URL, the
+        announced counts, the chosen commune's code and label)."""
+        widget = self.fields["commune"].widget
+        value = self._commune or ""
+        return widget.get_context("commune", value, {})["widget"]["attrs"]
+
     def clean_commune(self) -> str:
-        code = self.cleaned_data.get("commune", "").strip().upper()
-        if not code:
+        """An INSEE code, the autocomplete's label "Caen (14)" or a name only one
+        commune bears; kept as the INSEE code (the URL of the filters stays stable)."""
+        text = self.cleaned_data.get("commune", "").strip()
+        if not text:
             return ""
-        if not INSEE_RE.match(code):
-            raise forms.ValidationError(
-                _("“%(code)s” is not an INSEE commune code (5 characters, e.g. 50129)."),
-                code="format",
-                params={"code": code},
-            )
-        commune = Commune.objects.filter(insee=code).first()
-        if commune is None:
-            raise forms.ValidationError(
-                _("No commune has the INSEE code %(code)s."), code="unknown", params={"code": code}
-            )
+        code = text.upper()
+        if INSEE_RE.match(code):
+            commune = Commune.objects.filter(insee=code).first()
+            if commune is None:
+                raise forms.ValidationError(
+                    _("No commune has the INSEE code %(code)s."),
+                    code="unknown",
+                    params={"code": code},
+                )
+        else:
+            commune, candidates = commune_from_text(text)
+            if commune is None and candidates:
+                raise forms.ValidationError(
+                    _(
+                        "Several communes are named “%(value)s” (%(choices)s): choose one "
+                        "from the list or enter its INSEE code."
+                    ),
+                    code="ambiguous",
+                    params={
+                        "value": text,
+                        "choices": ", ".join(
+                            f"{c.name} ({c.departement_id})" for c in candidates[:5]
+                        ),
+                    },
+                )
+            if commune is None:
+                raise forms.ValidationError(
+                    _(
+                        "No commune is named “%(value)s”: check its spelling or enter its "
+                        "INSEE code."
+                    ),
+                    code="unknown",
+                    params={"value": text},
+                )
+            code = commune.insee
         self._commune = commune
         return code
 

@@ -78,6 +78,12 @@ PAGES = {
                 "Sauf mention contraire, les textes de ce site sont publiés sous Licence "
                 "Ouverte 2.0. Les images et vidéos restent la propriété des ayants droit "
                 "indiqués dans leur crédit.",
+                "## Données de référence et carte",
+                "Communes, départements et régions : Code officiel géographique de l’Insee "
+                "(Licence Ouverte 2.0), via le paquet @etalab/decoupage-administratif. "
+                "Position des communes : GeoNames (CC BY 4.0) et localisation des mairies "
+                "de l’Annuaire de l’administration (Licence Ouverte 2.0). Fond de carte : "
+                "Natural Earth (domaine public), affiché avec Leaflet (licence BSD).",
             ],
         ),
         "en": (
@@ -94,6 +100,12 @@ PAGES = {
                 "Unless stated otherwise, the texts of this site are published under the "
                 "Licence Ouverte 2.0. Images and videos remain the property of the rights "
                 "holders named in their credit.",
+                "## Reference data and map",
+                "Communes, départements and régions: INSEE's official geographic code "
+                "(Licence Ouverte 2.0), through the @etalab/decoupage-administratif package. "
+                "Points of the communes: GeoNames (CC BY 4.0) and the town halls of the "
+                "Annuaire de l'administration (Licence Ouverte 2.0). Base map: Natural Earth "
+                "(public domain), drawn with Leaflet (BSD licence).",
             ],
         ),
     },

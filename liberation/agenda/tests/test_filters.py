@@ -181,3 +181,29 @@ def test_sessions_and_ceremonies_merge_across_pages(make_page, labelled, soon):
         for item in paginator.page(number).object_list:
             names.append(item.session.project.title if item.session else item.ceremony.title)
     assert names == ["C0", "S0", "S1", "C1", "S2", "S3", "C2", "S4"]
+
+
+def test_a_commune_by_name_or_label_filters_by_its_insee_code(communes):
+    for typed in ("Caen", "caen", "Caen (14)", "14118"):
+        form = AgendaFilterForm(_query({"commune": typed}))
+        assert form.is_valid(), (typed, form.errors)
+        assert form.cleaned_data["commune"] == "14118"
+        attrs = form.commune_widget_attrs
+        assert (attrs["data-insee"], attrs["data-label"]) == ("14118", "Caen (14)")
+    assert "commune=14118" in _filters(commune="Caen").querystring()
+
+
+def test_a_name_two_communes_bear_asks_which_one(communes):
+    from liberation.places.models import Commune
+
+    for insee, dept in (("05999", "05"), ("73999", "73")):
+        Commune.objects.create(
+            insee=insee, name="Saint-Martin", search_name="saint martin", departement_id=dept
+        )
+    form = AgendaFilterForm(_query({"commune": "Saint-Martin"}))
+    assert not form.is_valid()
+    message = form.errors["commune"][0]
+    assert "Saint-Martin (05)" in message and "Saint-Martin (73)" in message
+    form = AgendaFilterForm(_query({"commune": "Saint-Martin (73)"}))
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["commune"] == "73999"

@@ -130,3 +130,16 @@ def test_label_mark_is_served(client):
 
     path = finders.find("agenda/label-mark.svg")
     assert path and Path(path).read_text().startswith("<svg")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_commune_filter_is_an_autocomplete_showing_the_chosen_label(client, communes, lang):
+    html = client.get(f"/{lang}/agenda/?commune=Caen").content.decode()
+    assert "data-commune-autocomplete" in html
+    assert 'data-url="/api/communes/"' in html
+    assert 'data-insee="14118" data-label="Caen (14)"' in html
+    assert "places/commune-autocomplete.js" in html
+    response = client.get(f"/{lang}/agenda/?commune=Nulle-Part-sur-Mer")
+    assert response.status_code == 400
+    message = {"fr": "Aucune commune ne s’appelle", "en": "No commune is named"}[lang]
+    assert message in response.content.decode()

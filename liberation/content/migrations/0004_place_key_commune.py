@@ -56,7 +56,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="place",
             name="key",
-            field=models.SlugField(default="", blank=True, max_length=KEY_MAX_LENGTH),
+            # No index yet: 0005 makes it unique (with its index). An index here would be
+            # created a second time by that AlterField on PostgreSQL ("…_like" exists).
+            field=models.SlugField(
+                default="", blank=True, max_length=KEY_MAX_LENGTH, db_index=False
+            ),
             preserve_default=False,
         ),
         migrations.AlterField(
@@ -65,16 +69,4 @@ class Migration(migrations.Migration):
             field=models.CharField(max_length=120, verbose_name="name"),
         ),
         migrations.RunPython(backfill_keys, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="place",
-            name="key",
-            field=models.SlugField(
-                blank=True,
-                help_text="Stable identifier used by the content exchange: the INSEE code "
-                "for a commune, a slug for a landmark. Left empty, it is made from the name.",
-                max_length=KEY_MAX_LENGTH,
-                unique=True,
-                verbose_name="key",
-            ),
-        ),
     ]

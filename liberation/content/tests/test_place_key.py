@@ -15,7 +15,7 @@ from liberation.content.models import Place, free_place_key
 from liberation.places.models import Commune
 
 BEFORE = ("content", "0003_contentkey_source_hash")
-AFTER = ("content", "0004_place_key_commune")
+AFTER = ("content", "0005_place_key_unique")
 SAMPLE = Path(__file__).resolve().parents[2] / "places" / "tests" / "data" / "sample.csv"
 
 
