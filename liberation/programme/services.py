@@ -80,7 +80,13 @@ def campaign_is_open(campaign: Campaign | None, *, now: dt.datetime | None = Non
 
 
 def _locked(project_id: int) -> Project:
-    return Project.objects.select_for_update().select_related("campaign").get(pk=project_id)
+    # `of=("self",)`: the campaign is nullable, so it is an outer join, and PostgreSQL
+    # refuses FOR UPDATE on the nullable side of one; the project row is what we lock.
+    return (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        .get(pk=project_id)
+    )
 
 
 def _closed_error(campaign: Campaign | None) -> ApplicationError:
