@@ -27,6 +27,12 @@ class ProjectFilterForm(forms.Form):
         label=_("Département"), queryset=None, required=False, empty_label=_("All")
     )
     state = forms.ChoiceField(label=_("State"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Words of the title, the organiser, the commune, or the reference"),
+    )
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
 
     def __init__(self, *args, user, **kwargs):

@@ -179,8 +179,18 @@ def project_list(
     departement: str | None = None,
     state: str | None = None,
     mine: bool = False,
+    q: str = "",
 ) -> QuerySet[Project]:
     projects = projects_for(user).select_related("departement", "commune", "campaign", "reviewer")
+    for word in q.split()[:8]:
+        # Every word somewhere: title (either language), organiser, commune, reference.
+        projects = projects.filter(
+            Q(title__icontains=word)
+            | Q(title_en__icontains=word)
+            | Q(organiser_name__icontains=word)
+            | Q(commune__name__icontains=word)
+            | Q(public_id__iexact=word)
+        )
     if campaign_id:
         projects = projects.filter(campaign_id=campaign_id)
     if departement:

@@ -203,6 +203,7 @@ class ProjectListView(ReviewMixin, TemplateView):
                 "departement": data["departement"].pk if data.get("departement") else None,
                 "state": data.get("state") or None,
                 "mine": bool(data.get("mine")),
+                "q": data.get("q") or "",
             }
         projects = project_list(user=user, **filters)
         paginator = Paginator(projects, PER_PAGE)

@@ -208,6 +208,35 @@ def test_list_filters(spread, campaign, communes, national):
     assert [p.pk for p in response.context["projects"]] == [mine.pk]
 
 
+def test_list_search_matches_every_word_within_the_scope(campaign, communes, national, manche):
+    concert, _ = project_make(
+        campaign=campaign, commune=communes["50129"], title="Concert de la Libération"
+    )
+    bal, _ = project_make(
+        campaign=campaign,
+        commune=communes["50129"],
+        title="Bal populaire",
+        title_en="Liberation dance",
+        organiser_name="Comité des fêtes",
+    )
+    caen, _ = project_make(campaign=campaign, commune=communes["14118"], title="Concert à Caen")
+    client = login(national)
+
+    def found(q, who=client):
+        return {p.pk for p in who.get(url("projects"), {"q": q}).context["projects"]}
+
+    assert found("concert") == {concert.pk, caen.pk}
+    assert found("CONCERT caen") == {caen.pk}
+    assert found("dance") == {bal.pk}
+    assert found("comité") == {bal.pk}
+    assert found("Cherbourg") == {concert.pk, bal.pk}
+    assert found(bal.public_id) == {bal.pk}
+    assert found("nothing-like-it") == set()
+    # The Manche reviewer's search stays inside the Manche.
+    assert found("concert", login(manche)) == {concert.pk}
+    assert 'name="q"' in client.get(url("projects"), {"q": "bal"}).content.decode()
+
+
 def test_list_is_paginated(campaign, communes, national):
     for _ in range(55):
         project_make(campaign=campaign, commune=communes["50129"], sessions=0)
