@@ -9,6 +9,10 @@ A badge token is `LB1:` followed by the base45 encoding (RFC 9285) of
 in the QR code's alphanumeric mode, the densest one for such text. Anyone holding the
 ceremony's public key can check a badge without the server (docs/checkin.md).
 
+Badges of another kind, issued by an app registered in `sources.py` (press badges),
+carry the kind as a seventh element, `[1, …, [names…], "press"]`, signed under their
+own context (`badge_context`), and have their own section in the gate lists.
+
 The short code printed under the QR code (`REFERENCE-XXXX`) cannot carry a signature:
 its four check characters are an HMAC of the registration's secret under SECRET_KEY,
 and the gate checks them against the attendee list it downloaded, not with the key.
@@ -27,6 +31,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from liberation.events.models import RegistrationSettings
 from liberation.registrations.models import Registration
 
+from . import sources
 from .keys import private_key, public_key_bytes, signature_valid
 
 BADGE_PREFIX = "LB1:"
@@ -106,6 +111,12 @@ class BadgePayload:
     seats: int
     issued_at: int  # Unix seconds
     names: tuple[str, ...]
+    kind: str = ""  # "" for an attendee badge, else a registered source (sources.py)
+
+
+def badge_context(kind: str = "") -> bytes:
+    """What a badge of this kind is signed under (domain separation between kinds)."""
+    return BADGE_CONTEXT if not kind else f"liberation/badge/{kind}/v1\n".encode()
 
 
 def badge_names(registration: Registration) -> list[str]:
@@ -145,22 +156,44 @@ def _payload_bytes(payload: BadgePayload) -> bytes:
         payload.issued_at,
         list(payload.names),
     ]
+    if payload.kind:
+        data.append(payload.kind)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def badge_sign(
+    *,
+    ceremony: RegistrationSettings,
+    reference: str,
+    seats: int,
+    names: list[str],
+    kind: str = "",
+    now: datetime | None = None,
+) -> str:
+    """A signed badge token of `ceremony` (attendee, or a source's `kind`)."""
+    now = now or timezone.now()
+    payload = BadgePayload(
+        ceremony_id=ceremony.pk,
+        reference=reference,
+        seats=seats,
+        issued_at=int(now.timestamp()),
+        names=tuple(names),
+        kind=kind,
+    )
+    message = _payload_bytes(payload)
+    signature = private_key(ceremony).sign(badge_context(kind) + message)
+    return BADGE_PREFIX + b45encode(message + signature)
 
 
 def badge_token(registration: Registration, *, now: datetime | None = None) -> str:
     """The signed token of a registration's badge (what its QR code holds)."""
-    now = now or timezone.now()
-    payload = BadgePayload(
-        ceremony_id=registration.ceremony_id,
+    return badge_sign(
+        ceremony=registration.ceremony,
         reference=registration.reference,
         seats=registration.seats,
-        issued_at=int(now.timestamp()),
-        names=tuple(badge_names(registration)),
+        names=badge_names(registration),
+        now=now,
     )
-    message = _payload_bytes(payload)
-    signature = private_key(registration.ceremony).sign(BADGE_CONTEXT + message)
-    return BADGE_PREFIX + b45encode(message + signature)
 
 
 def badge_decode(token: str) -> tuple[BadgePayload, bytes, bytes]:
@@ -171,11 +204,14 @@ def badge_decode(token: str) -> tuple[BadgePayload, bytes, bytes]:
     try:
         raw = b45decode(token[len(BADGE_PREFIX) :])
         message, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
-        version, ceremony_id, reference, seats, issued_at, names = json.loads(message)
+        version, ceremony_id, reference, seats, issued_at, names, *rest = json.loads(message)
     except (ValueError, TypeError) as error:
         raise BadgeError("malformed") from error
+    kind = rest[0] if len(rest) == 1 else None
     valid = (
         version == 1
+        and len(rest) <= 1
+        and (not rest or (isinstance(kind, str) and sources.badge_source(kind) is not None))
         and len(signature) == SIGNATURE_BYTES
         and isinstance(ceremony_id, int)
         and isinstance(reference, str)
@@ -186,8 +222,8 @@ def badge_decode(token: str) -> tuple[BadgePayload, bytes, bytes]:
     )
     if not valid:
         raise BadgeError("malformed")
-    payload = BadgePayload(ceremony_id, reference, seats, issued_at, tuple(names))
-    return payload, BADGE_CONTEXT + message, signature
+    payload = BadgePayload(ceremony_id, reference, seats, issued_at, tuple(names), kind or "")
+    return payload, badge_context(payload.kind) + message, signature
 
 
 def badge_verify(token: str, *, ceremony: RegistrationSettings) -> BadgePayload:
@@ -210,16 +246,9 @@ def badge_verify(token: str, *, ceremony: RegistrationSettings) -> BadgePayload:
 def _check_chars(registration: Registration) -> str:
     # The salt names the app the codes were first made in: changing it would change
     # every code already printed.
-    digest = salted_hmac(
-        "liberation.registrations.badge-code",
-        f"{registration.reference}:{registration.secret}",
-    ).digest()
-    bits = int.from_bytes(digest[:4], "big") >> (32 - 5 * CODE_CHARS)
-    chars = []
-    for _ in range(CODE_CHARS):
-        bits, index = divmod(bits, 32)
-        chars.append(CODE_ALPHABET[index])
-    return "".join(reversed(chars))
+    return check_chars(
+        "liberation.registrations.badge-code", f"{registration.reference}:{registration.secret}"
+    )
 
 
 def badge_code(registration: Registration) -> str:
@@ -233,6 +262,30 @@ def code_split(code: str) -> tuple[str, str] | None:
     if len(cleaned) != 8 + CODE_CHARS or any(c not in CODE_ALPHABET for c in cleaned):
         return None
     return cleaned[:8], cleaned[8:]
+
+
+def typed_code_split(code: str) -> tuple[str, str, str] | None:
+    """(kind, reference, check) of a typed code: kind "" for an attendee's code, else
+    the source whose prefix it starts with (`PRESS-ABCD2345-K7QX`)."""
+    cleaned = "".join(c for c in (code or "").upper() if c.isalnum())
+    for source in sources.badge_sources():
+        if cleaned.startswith(source.code_prefix):
+            parts = code_split(cleaned[len(source.code_prefix) :])
+            if parts is not None:
+                return source.kind, *parts
+    parts = code_split(cleaned)
+    return ("", *parts) if parts is not None else None
+
+
+def check_chars(salt: str, text: str) -> str:
+    """CODE_CHARS characters of CODE_ALPHABET: an HMAC of `text` under SECRET_KEY."""
+    digest = salted_hmac(salt, text).digest()
+    bits = int.from_bytes(digest[:4], "big") >> (32 - 5 * CODE_CHARS)
+    chars = []
+    for _ in range(CODE_CHARS):
+        bits, index = divmod(bits, 32)
+        chars.append(CODE_ALPHABET[index])
+    return "".join(reversed(chars))
 
 
 def code_matches(registration: Registration, check: str) -> bool:
@@ -290,6 +343,8 @@ def revocation_list(ceremony: RegistrationSettings, *, now: datetime | None = No
         "issued_at": now.isoformat(timespec="seconds"),
         "references": revoked_references(ceremony),
     }
+    if sources.badge_sources():
+        document["sources"] = {s.kind: sorted(s.revoked(ceremony)) for s in sources.badge_sources()}
     return _signed(ceremony, document)
 
 
@@ -327,4 +382,14 @@ def attendee_list(ceremony: RegistrationSettings, *, now: datetime | None = None
         "attendees": attendees,
         "checked_in": checked_in,
     }
+    if sources.badge_sources():
+        document["sources"] = {
+            s.kind: {
+                "label": str(s.label()),
+                "prefix": s.code_prefix,
+                "entries": s.entries(ceremony),
+                "checked_in": s.checked_in(ceremony),
+            }
+            for s in sources.badge_sources()
+        }
     return _signed(ceremony, document)

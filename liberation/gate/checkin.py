@@ -24,7 +24,7 @@ from liberation.events.models import RegistrationSettings
 from liberation.registrations.models import Registration
 from liberation.registrations.selectors import registration_by_reference
 
-from . import badges
+from . import badges, sources
 from .models import CheckIn
 
 NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -61,6 +61,8 @@ class CheckinResult:
     checked_in_at: datetime | None = None  # the recorded entry (accepted or already)
     gate: str = ""
     created: bool = False  # a CheckIn row was written by this call
+    label: str = ""  # another source's badge: what the gate shows (e.g. PRESS)
+    detail: str = ""  # and the line under it (e.g. the pool)
 
     @property
     def message(self) -> str:
@@ -88,6 +90,8 @@ class CheckinResult:
             "seats": self.seats,
             "checked_in_at": self.checked_in_at.isoformat() if self.checked_in_at else None,
             "gate": self.gate,
+            "label": self.label,
+            "detail": self.detail,
         }
 
 
@@ -95,23 +99,43 @@ def _refused(reason: str, reference: str = "") -> CheckinResult:
     return CheckinResult(status="refused", reason=reason, reference=reference)
 
 
+@dataclass(frozen=True)
+class _SourceScan:
+    """A badge of another source (sources.py): its proof holds as far as the gate can
+    tell (the signature, or the code's shape); the source checks the rest."""
+
+    source: sources.BadgeSource
+    reference: str
+    check: str | None  # a typed code's check characters
+    names: tuple[str, ...] | None  # a QR code's names
+
+
 def _identify(
     ceremony: RegistrationSettings, token: str
-) -> tuple[Registration, badges.BadgePayload | None] | CheckinResult:
+) -> tuple[Registration, badges.BadgePayload | None] | CheckinResult | _SourceScan:
     """The registration a QR token or typed code designates, once its proof holds."""
     token = (token or "").strip()
     payload = None
+    check = None
     if token.upper().startswith(badges.BADGE_PREFIX):
         try:
             payload = badges.badge_verify(token, ceremony=ceremony)
         except badges.BadgeError as error:
             return _refused(error.code)
         reference = payload.reference
+        kind = payload.kind
     else:
-        parts = badges.code_split(token)
+        parts = badges.typed_code_split(token)
         if parts is None:
             return _refused("malformed")
-        reference, check = parts
+        kind, reference, check = parts
+    if kind:
+        return _SourceScan(
+            source=sources.badge_source(kind),
+            reference=reference,
+            check=check,
+            names=payload.names if payload else None,
+        )
     registration = registration_by_reference(ceremony=ceremony, reference=reference)
     if registration is None:
         # A valid signature over an unknown reference would mean a leaked key; a typed
@@ -161,6 +185,20 @@ def checkin_record(
     identified = _identify(ceremony, token)
     if isinstance(identified, CheckinResult):
         return identified
+    if isinstance(identified, _SourceScan):
+        if scanned_at is None or scanned_at > now + CLOCK_SKEW:
+            scanned_at = now
+        return identified.source.record(
+            ceremony=ceremony,
+            reference=identified.reference,
+            check=identified.check,
+            names=identified.names,
+            nonce=nonce,
+            gate=(gate or "").strip()[:50],
+            scanned_at=scanned_at,
+            staff=(staff or "")[:150],
+            now=now,
+        )
     registration, payload = identified
     # The same scan again gets the same answer, even if the badge was revoked since.
     replayed = _replay(nonce, registration)

@@ -52,7 +52,7 @@ OFFLINE_ASSETS = [
     "dsfr/dist/utility/utility.min.css",
     "dsfr/dist/favicon/favicon.svg",
 ]
-SW_VERSION = "1"
+SW_VERSION = "2"  # 2: badges of other sources (press)
 
 
 def staff_only(view):

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "liberation.registrations",
     "liberation.gate",
     "liberation.screening",
+    "liberation.press",
     "liberation.semantic",
     "liberation.discovery",
     "liberation.exchange",

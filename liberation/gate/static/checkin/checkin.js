@@ -14,6 +14,8 @@ const CEREMONY = config.ceremony;
 const BADGE_PREFIX = "LB1:";
 const encoder = new TextEncoder();
 const BADGE_CONTEXT = encoder.encode("liberation/badge/v1\n");
+// Badges of another source (gate/sources.py, e.g. press): their own signing context.
+const contextOf = (kind) => (kind ? encoder.encode(`liberation/badge/${kind}/v1\n`) : BADGE_CONTEXT);
 const LIST_CONTEXT = encoder.encode("liberation/gate-list/v1\n");
 const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const SEND_TIMEOUT_MS = 4000;
@@ -137,8 +139,9 @@ const scansOfCeremony = () =>
 
 // --- Lists --------------------------------------------------------------------------------
 
-let lists = null; // {publicKey, attendees, checkedIn, revoked, issuedAt}
-const seen = new Map(); // reference → {at, gate}: entries known on this device
+let lists = null; // {publicKey, attendees, checkedIn, revoked, issuedAt, sources, revokedSources}
+const seen = new Map(); // key (reference, or kind:reference) → {at, gate}: entries known here
+const seenKey = (kind, reference) => (kind ? `${kind}:${reference}` : reference);
 
 async function verifyEnvelope(publicKey, envelope) {
   const ok = await ed25519Verify(
@@ -162,6 +165,11 @@ async function loadLists(data) {
     checkedIn: attendees.checked_in,
     revoked: new Set(revocations.references),
     issuedAt: attendees.issued_at,
+    // Other sources' badges (press…): kind → {label, prefix, entries, checked_in}.
+    sources: attendees.sources || {},
+    revokedSources: Object.fromEntries(
+      Object.entries(revocations.sources || {}).map(([kind, refs]) => [kind, new Set(refs)])
+    ),
   };
 }
 
@@ -171,8 +179,10 @@ function showLists(message) {
   } else if (lists) {
     $("lists-status").textContent = fmt(S.lists_loaded, {
       time: hhmm(lists.issuedAt),
-      attendees: Object.keys(lists.attendees).length,
-      revoked: lists.revoked.size,
+      attendees:
+        Object.keys(lists.attendees).length +
+        Object.values(lists.sources).reduce((n, source) => n + Object.keys(source.entries).length, 0),
+      revoked: Object.values(lists.revokedSources).reduce((n, refs) => n + refs.size, lists.revoked.size),
     });
   } else {
     $("lists-status").textContent = S.lists_none;
@@ -223,8 +233,20 @@ function alreadyMessage(at, gate) {
   return gate ? fmt(S.already, { time: hhmm(at), gate }) : fmt(S.already_no_gate, { time: hhmm(at) });
 }
 
-function splitCode(text) {
+function splitTypedCode(text) {
+  // [kind, reference, check]: kind "" for an attendee, else the source whose prefix starts it.
   const cleaned = Array.from(text.toUpperCase()).filter((c) => /[A-Z0-9]/.test(c)).join("");
+  for (const [kind, source] of Object.entries(lists.sources)) {
+    if (source.prefix && cleaned.startsWith(source.prefix)) {
+      const parts = splitCode(cleaned.slice(source.prefix.length));
+      if (parts) return [kind, ...parts];
+    }
+  }
+  const parts = splitCode(cleaned);
+  return parts ? ["", ...parts] : null;
+}
+
+function splitCode(cleaned) {
   if (cleaned.length !== 12 || Array.from(cleaned).some((c) => !CODE_ALPHABET.includes(c))) return null;
   return [cleaned.slice(0, 8), cleaned.slice(8)];
 }
@@ -237,6 +259,7 @@ export async function verifyLocally(input) {
   if (!lists) return refused("no_data", { message: S.no_data });
   const text = input.trim();
   let reference;
+  let kind = "";
   let fromBadge = null;
   if (text.toUpperCase().startsWith(BADGE_PREFIX)) {
     let payload;
@@ -248,38 +271,47 @@ export async function verifyLocally(input) {
       message = raw.slice(0, -64);
       signature = raw.slice(-64);
       payload = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(message));
-      const [version, , ref, seats, issued, names] = payload;
+      const [version, , ref, seats, issued, names, ...rest] = payload;
       if (version !== 1 || typeof ref !== "string" || !Number.isInteger(seats) || !Number.isInteger(issued) || !Array.isArray(names)) {
         throw new Error("shape");
       }
+      if (rest.length > 1 || (rest.length === 1 && !Object.hasOwn(lists.sources, rest[0]))) {
+        throw new Error("kind");
+      }
+      kind = rest.length ? rest[0] : "";
     } catch (error) {
       return refused("malformed");
     }
     if (payload[1] !== CEREMONY) return refused("wrong_ceremony");
-    if (!(await ed25519Verify(lists.publicKey, signature, concat(BADGE_CONTEXT, message)))) {
+    if (!(await ed25519Verify(lists.publicKey, signature, concat(contextOf(kind), message)))) {
       return refused("bad_signature");
     }
     reference = payload[2];
     fromBadge = { seats: payload[3], names: payload[5] };
   } else {
-    const parts = splitCode(text);
+    const parts = splitTypedCode(text);
     if (!parts) return refused("malformed");
-    reference = parts[0];
-    const entry = lists.attendees[reference];
-    if (lists.revoked.has(reference)) return refused("revoked", { reference });
+    [kind, reference] = parts;
+    const entry = (kind ? lists.sources[kind].entries : lists.attendees)[reference];
+    if ((kind ? lists.revokedSources[kind] : lists.revoked)?.has(reference)) return refused("revoked", { reference });
     if (!entry) return refused("unknown", { reference });
-    if (entry.code !== parts[1]) return refused("bad_code", { reference });
+    if (entry.code !== parts[2]) return refused("bad_code", { reference });
   }
-  if (lists.revoked.has(reference)) return refused("revoked", { reference });
-  const entry = lists.attendees[reference];
+  const source = kind ? lists.sources[kind] : null;
+  const shown = source ? { kind, label: source.label } : {};
+  if ((source ? lists.revokedSources[kind] : lists.revoked)?.has(reference)) {
+    return refused("revoked", { reference, ...shown });
+  }
+  const entry = (source ? source.entries : lists.attendees)[reference];
   if (!entry) {
     // Signed by this ceremony's key, yet absent: confirmed after the download?
-    return { status: "unlisted", reason: "not_listed", reference, names: fromBadge.names, seats: fromBadge.seats };
+    return { status: "unlisted", reason: "not_listed", reference, names: fromBadge.names, seats: fromBadge.seats, ...shown };
   }
+  if (source) shown.detail = entry.detail || "";
   if (fromBadge && (fromBadge.seats !== entry.seats || !sameNames(fromBadge.names, entry.names))) {
     return refused("superseded", { reference });
   }
-  const known = seen.get(reference) || lists.checkedIn[reference];
+  const known = seen.get(seenKey(kind, reference)) || (source ? source.checked_in : lists.checkedIn)[reference];
   if (known) {
     return {
       status: "already",
@@ -287,9 +319,10 @@ export async function verifyLocally(input) {
       names: entry.names,
       seats: entry.seats,
       message: alreadyMessage(known.at, known.gate),
+      ...shown,
     };
   }
-  return { status: "accepted", reference, names: entry.names, seats: entry.seats };
+  return { status: "accepted", reference, names: entry.names, seats: entry.seats, ...shown };
 }
 
 // --- Sending --------------------------------------------------------------------------------
@@ -328,10 +361,11 @@ async function record(scans, results) {
     scan.synced = true;
     scan.server = result;
     await dbPut("scans", scan);
+    const key = seenKey(scan.kind, scan.reference);
     if (result.status === "accepted" || result.status === "already") {
-      seen.set(result.reference, { at: result.checked_in_at, gate: result.gate });
-    } else if (seen.get(scan.reference)?.at === scan.scanned_at) {
-      seen.delete(scan.reference); // the server refused what this device let in
+      seen.set(key, { at: result.checked_in_at, gate: result.gate });
+    } else if (seen.get(key)?.at === scan.scanned_at) {
+      seen.delete(key); // the server refused what this device let in
     }
   }
 }
@@ -394,6 +428,7 @@ export async function check(input) {
       ceremony: CEREMONY,
       token: input.trim(),
       reference: verdict.reference,
+      kind: verdict.kind || "",
       names: verdict.names,
       gate: $("gate").value.trim(),
       scanned_at: new Date().toISOString(),
@@ -403,7 +438,7 @@ export async function check(input) {
     if (verdict.status === "accepted") {
       // Kept before anything else: a crash or a closed tab must not lose an entry.
       await dbPut("scans", scan);
-      seen.set(scan.reference, { at: scan.scanned_at, gate: scan.gate });
+      seen.set(seenKey(scan.kind, scan.reference), { at: scan.scanned_at, gate: scan.gate });
     }
     if (navigator.onLine) {
       try {
@@ -419,7 +454,7 @@ export async function check(input) {
     }
     const answer =
       verdict.status === "unlisted"
-        ? refused("not_listed", { reference: verdict.reference })
+        ? refused("not_listed", { reference: verdict.reference, kind: verdict.kind, label: verdict.label })
         : { ...verdict, note: S.queued };
     show(answer);
     await showQueue();
@@ -437,6 +472,10 @@ function show(answer) {
   $("result-title").textContent =
     ok ? S.accepted : answer.status === "already" ? S.already_title : S.refused;
   $("result-message").textContent = answer.message || "";
+  // Another source's badge (e.g. PRESS) and its detail (e.g. the pool), in large type.
+  $("result-label").textContent = answer.label || "";
+  $("result-label").hidden = !answer.label;
+  $("result-detail").textContent = ok || answer.status === "already" ? answer.detail || "" : "";
   $("result-names").replaceChildren(
     ...(ok || answer.status === "already" ? answer.names || [] : []).map((name) => {
       const item = document.createElement("li");
@@ -584,9 +623,10 @@ async function start() {
   }
   for (const scan of await scansOfCeremony()) {
     const result = scan.server;
-    if (!result) seen.set(scan.reference, { at: scan.scanned_at, gate: scan.gate });
+    const key = seenKey(scan.kind, scan.reference);
+    if (!result) seen.set(key, { at: scan.scanned_at, gate: scan.gate });
     else if (result.status === "accepted" || result.status === "already") {
-      seen.set(scan.reference, { at: result.checked_in_at, gate: result.gate });
+      seen.set(key, { at: result.checked_in_at, gate: result.gate });
     }
   }
   await showQueue();
