@@ -109,3 +109,12 @@ def render(message: OutboxMessage) -> str | None:
         "collection/email/decision.txt",
         {"story": story, "kind": message.kind, "public_url": public_url},
     )
+
+
+def messages_of(story: Story) -> list[OutboxMessage]:
+    """Every email about this story, oldest first."""
+    return list(
+        OutboxMessage.objects.filter(
+            source__in=(SOURCE, DECISION_SOURCE), object_id=story.pk
+        ).order_by("created_at", "pk")
+    )

@@ -240,11 +240,7 @@ def _iso(value) -> str | None:
 def story_data_export(*, story: Story) -> dict:
     """Everything stored about the contributor and their story, JSON-serialisable, for
     "download my data" (not the token's hash: a credential, not data about them)."""
-    from liberation.mail.selectors import outbox_messages
-
-    messages = list(outbox_messages(source=emails.SOURCE, object_id=story.pk)) + list(
-        outbox_messages(source=emails.DECISION_SOURCE, object_id=story.pk)
-    )
+    messages = emails.messages_of(story)
     return {
         "exported_at": timezone.now().isoformat(),
         "contributor": {
