@@ -5,6 +5,8 @@ A form with errors comes back with every typed value in it; the story and rights
 save their valid fields only (nothing typed is lost to an error in another field).
 """
 
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -17,6 +19,25 @@ from .models import Story
 
 HONEYPOT = "homepage"
 ACCEPT = ".jpg,.jpeg,.png,.tif,.tiff,.pdf,image/jpeg,image/png,image/tiff,application/pdf"
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">`: its value must be an ISO date, so a typed value that is not
+    one (from a client without a date picker) is not echoed back (invalid HTML)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if isinstance(value, str):
+            try:
+                datetime.date.fromisoformat(value)
+            except ValueError:
+                return None
+        return value
 
 
 class StartForm(DsfrFormMixin, forms.Form):
@@ -91,8 +112,8 @@ class StoryForm(PartForm):
         field_classes = {"title": TypedTextField, "people": TypedTextField}
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 8}),
-            "date_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "date_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "date_from": IsoDateInput,
+            "date_until": IsoDateInput,
         }
         help_texts = {
             "people": _("The people shown in the documents, or who speak in the testimony."),
