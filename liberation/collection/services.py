@@ -107,7 +107,6 @@ def story_start(*, email: str, language: str) -> Started:
         story = Story.objects.create(
             email=email.strip().lower(),
             contributor_language=language,
-            language=language,
             token_hash=token_hash(token),
         )
         audit(story=story, action="started")
