@@ -159,3 +159,28 @@ def test_stale_uploads_are_enqueued_again(monkeypatch):
 def test_the_command_runs(capsys):
     call_command("collection_purge", verbosity=2)
     assert "collection purge: erased=0" in capsys.readouterr().out
+
+
+def test_a_withdrawal_while_the_worker_processes_leaves_no_file(monkeypatch):
+    """The race between the worker and a withdrawal: the worker finishes re-encoding
+    after the story was withdrawn; it finds its item gone and deletes what it wrote."""
+    from liberation.collection import items
+    from liberation.collection.factories import jpeg_bytes
+    from liberation.collection.services import story_withdraw
+
+    story, _token = story_make()
+    monkeypatch.setattr(items, "item_process_enqueue", lambda item_id: None)
+    item = items.item_add(story_id=story.pk, name="a.jpg", data=jpeg_bytes(), caption="c")
+    written = []
+    real_save = private_storage().save
+
+    def save_then_withdraw(name, content, **kwargs):
+        stored = real_save(name, content, **kwargs)
+        written.append(stored)
+        story_withdraw(story_id=story.pk)  # meanwhile, from the contributor's link
+        return stored
+
+    monkeypatch.setattr(private_storage(), "save", save_then_withdraw)
+    assert items.item_process(item_id=item.pk) == "gone"
+    assert written and not private_storage().exists(written[0])
+    assert not Item.objects.filter(pk=item.pk).exists()
