@@ -195,8 +195,6 @@ class ItemForm(DsfrFormMixin, forms.Form):
     summary_labels: dict = {}
     file = forms.FileField(
         label=_("Photograph or scan"),
-        help_text=_("JPEG, PNG, TIFF or PDF, at most %(size)s MB; at most %(count)s files.")
-        % {"size": MAX_SIZE // 1024 // 1024, "count": MAX_ITEMS},
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={"required": _("Choose a file to add.")},
     )
@@ -215,6 +213,10 @@ class ItemForm(DsfrFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Formatted here, in the request's language (not once, at import).
+        self.fields["file"].help_text = _(
+            "JPEG, PNG, TIFF or PDF, at most %(size)s MB; at most %(count)s files."
+        ) % {"size": MAX_SIZE // 1024 // 1024, "count": MAX_ITEMS}
         self.fields["file"].widget.attrs["class"] = "fr-upload"
         self.decorate()
         self.fields["file"].widget.attrs["class"] = "fr-upload"

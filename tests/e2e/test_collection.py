@@ -100,7 +100,7 @@ def contribute_with_the_keyboard(page, live_server, lang: str, files) -> str:
         _type(page, "#id_caption", caption)
         _type(page, "#id_date", "juin 1944")
         submit_with(page, "#item-form button[type=submit]")
-    assert page.locator("#items li").count() == 2
+    assert page.locator("#items tbody tr").count() == 2
     with page.expect_navigation():
         press(page, f"a[href$='/collection/c/{token}/']")
 

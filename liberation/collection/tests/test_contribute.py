@@ -339,3 +339,10 @@ def test_a_story_still_processing_cannot_be_sent(client):
     story, token = story_make(items=1)
     Item.objects.create(story=story, original_name="x.jpg", content_type="image/jpeg", caption="x")
     assert client.post(f"/en/collection/c/{token}/submit/").status_code == 409
+
+
+@pytest.mark.parametrize(("lang", "text"), [("fr", "25 Mo au plus"), ("en", "at most 25 MB")])
+def test_items_page_speaks_the_request_language(client, lang, text):
+    story, token = story_make(items=1)
+    html = client.get(f"/{lang}/collection/c/{token}/items/").content.decode()
+    assert text in html
