@@ -168,3 +168,10 @@ def test_historians_edit_captions(historian_client, sent_story):
     assert response.status_code == 400
     item.refresh_from_db()
     assert item.caption == "Bayeux, 7 juin 1944"
+
+
+@pytest.mark.parametrize(("lang", "label"), [("fr", "La collecte"), ("en", "The collection")])
+def test_the_main_menu_links_the_collection(client, structure, lang, label):
+    html = client.get(f"/{lang}/collection/").content.decode()
+    nav = re.search(r'<nav class="fr-nav" id="main-menu".*?</nav>', html, re.S).group(0)
+    assert f'href="/{lang}/collection/" aria-current="page">{label}</a>' in nav
