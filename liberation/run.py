@@ -43,9 +43,10 @@ def manage(*args: str) -> None:
 
 
 CLOCK_COMMANDS = ("publish_scheduled", "registrations_tick")
-# Run every N minutes rather than every minute: the audit of the seat counters
+# Run every N minutes rather than every minute: the collection's retention schedule
+# (hourly, docs/collection.md) and the audit of the seat counters
 # (`check_seats` reports a counter that disagrees with the seats held, and logs it).
-CLOCK_EVERY = {"check_seats": 5}
+CLOCK_EVERY = {"check_seats": 5, "collection_purge": 60}
 
 
 def clock_tick(minute: int = 1) -> None:

@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("", include("liberation.gate.urls")),
     path("", include("liberation.discovery.urls")),
     path("", include("liberation.programme.urls")),
+    path("", include("liberation.collection.urls")),
     path("", include("liberation.maps.urls")),
     path("", include("liberation.press.urls")),
     path("", include(wagtail_urls)),

@@ -10,16 +10,14 @@ with Pillow under MAX_PIXELS (a decompression bomb is refused before it is decod
 turned upright, and re-encoded from their pixels alone: EXIF (GPS position, camera),
 XMP, ICC and text chunks are gone.
 
+The checks themselves are shared with the collection (`core/uploads.py`).
+
 Storage: `storage.private_storage()`, the storage of the model's FileField: a
 directory outside MEDIA_ROOT (`settings.PROGRAMME_PRIVATE_ROOT`, default
 BASE_DIR/private), or an in-memory store in the test settings.
 """
 
-import io
-import os
 import secrets
-import struct
-import warnings
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -27,7 +25,8 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+
+from liberation.core import uploads
 
 from .models import Attachment, Project
 from .services import ApplicationError
@@ -36,91 +35,13 @@ from .workflow import EDITABLE, audit_log
 
 MAX_SIZE = 10 * 1024 * 1024
 MAX_FILES = 5
-MAX_PIXELS = 40_000_000  # 40 megapixels: any camera; a bomb claims far more
-TYPES = {
-    "application/pdf": (".pdf",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-}
-EXTENSION = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+MAX_PIXELS = uploads.DEFAULT_MAX_PIXELS
+TYPES = {t: uploads.EXTENSIONS[t] for t in (uploads.PDF, uploads.JPEG, uploads.PNG)}
+EXTENSION = uploads.STORED_EXTENSION
 
 
 def _refuse(message: str, code: str = "file") -> ApplicationError:
     return ApplicationError(code, message)
-
-
-def sniff(head: bytes) -> str:
-    """The type the first bytes say, or ""."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return ""
-
-
-def _carries_executable(data: bytes) -> bool:
-    if b"\x7fELF" in data:
-        return True
-    start = data.find(b"MZ")
-    while start != -1:
-        pointer = data[start + 0x3C : start + 0x40]
-        if len(pointer) == 4:
-            offset = start + struct.unpack("<I", pointer)[0]
-            if data[offset : offset + 4] == b"PE\x00\x00":
-                return True
-        start = data.find(b"MZ", start + 2)
-    return False
-
-
-def _check_pdf(data: bytes) -> bytes:
-    if b"%%EOF" not in data[-2048:]:
-        raise _refuse(_("This PDF file is incomplete or damaged. Save it again and retry."))
-    if _carries_executable(data):
-        raise _refuse(_("This file contains a program: it is refused."))
-    return data
-
-
-def _reencode_image(data: bytes, content_type: str) -> bytes:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width * height > MAX_PIXELS:
-                    raise _refuse(
-                        _(
-                            "This image is too large (%(w)s × %(h)s pixels; at most "
-                            "%(max)s million pixels). Reduce it and retry."
-                        )
-                        % {"w": width, "h": height, "max": MAX_PIXELS // 1_000_000}
-                    )
-                image.load()
-                # Few copies of the pixels (memory): turned upright in place, converted
-                # only when the mode must change; no JPEG `optimize`, whose Huffman pass
-                # buffers every coefficient (+120 MB at 40 Mpx, bench/programme_attachments.py).
-                ImageOps.exif_transpose(image, in_place=True)
-                if content_type == "image/jpeg":
-                    mode, target, options = "RGB", "JPEG", {"quality": 88}
-                else:
-                    keeps_alpha = image.mode in ("P", "LA", "RGBA", "PA")
-                    mode, target, options = ("RGBA" if keeps_alpha else "RGB"), "PNG", {}
-                clean = image if image.mode == mode else image.convert(mode)
-                # Nothing but the pixels: Pillow writes EXIF, XMP, ICC or text only from
-                # `info` or the save() arguments, and both are empty here.
-                clean.info = {}
-                out = io.BytesIO()
-                clean.save(out, target, **options)
-                return out.getvalue()
-    except ApplicationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse(
-            _("This image declares too many pixels (a “decompression bomb”): it is refused.")
-        ) from None
-    except (OSError, SyntaxError, ValueError) as error:  # Pillow's "cannot identify"…
-        raise _refuse(_("This image cannot be read: it may be damaged.")) from error
 
 
 @dataclass(frozen=True)
@@ -140,25 +61,19 @@ def check_upload(*, name: str, data: bytes) -> Checked:
         )
     if not data:
         raise _refuse(_("This file is empty."))
-    content_type = sniff(data[:16])
-    if not content_type:
+    content_type = uploads.sniff(data[:16])
+    if content_type not in TYPES:
         raise _refuse(_("Only PDF, JPEG and PNG files are accepted."), "type")
-    extension = os.path.splitext(name)[1].lower()
-    if extension not in TYPES[content_type]:
-        raise _refuse(
-            _(
-                "The file's name says “%(ext)s” but its content is %(kind)s: rename it or "
-                "choose the right file."
-            )
-            % {"ext": extension or "—", "kind": EXTENSION[content_type][1:].upper()},
-            "type",
-        )
-    if content_type == "application/pdf":
-        data = _check_pdf(data)
-    else:
-        data = _reencode_image(data, content_type)
-    safe = "".join(c for c in os.path.basename(name) if c.isprintable())[:200] or "file"
-    return Checked(data=data, content_type=content_type, original_name=safe)
+    try:
+        uploads.name_agrees(name=name, content_type=content_type, accepted=TYPES)
+        if content_type == uploads.PDF:
+            data = uploads.check_pdf(data)
+        else:
+            data = uploads.reencode_image(data, content_type, max_pixels=MAX_PIXELS).data
+    except uploads.UploadRefused as refused:
+        # "too_large" is the pixels' limit here: a 400 with its message, not a 413.
+        raise _refuse(refused.message, "type" if refused.code == "type" else "file") from None
+    return Checked(data=data, content_type=content_type, original_name=uploads.safe_name(name))
 
 
 def attachment_add(*, project_id: int, name: str, data: bytes) -> Attachment:
@@ -211,13 +126,10 @@ def attachment_delete(*, project_id: int, attachment_id: int) -> None:
 def attachment_response(attachment: Attachment) -> FileResponse:
     """The file as a download, never rendered by the browser (callers check rights)."""
     handle = private_storage().open(attachment.file.name, "rb")
-    response = FileResponse(
+    return uploads.private_file_response(
         handle,
-        as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
+        as_attachment=True,
+        cache="private, no-store",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "liberation.mail",
     "liberation.places",
     "liberation.programme",
+    "liberation.collection",
     "liberation.agenda",
     "liberation.maps",
     "liberation.registrations",

@@ -22,6 +22,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from liberation.collection.staff import moderator_group_ensure
 from liberation.content.services import ContentStructure, content_structure_ensure
 from liberation.core.models import FooterSettings, StandardPage
 from liberation.core.services import page_child_ensure, page_translation_ensure
@@ -65,6 +66,7 @@ def site_ensure_structure() -> SiteStructure:
     editorial_workflow_ensure(home=home)
     staff_group_ensure()
     reviewer_group_ensure()
+    moderator_group_ensure()
     return structure
 
 

@@ -1,0 +1,123 @@
+"""What the public sees of the collection: published stories only, their URLs, their
+licence with its link, and their schema.org structured data (selectors and
+presentation; no write)."""
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from liberation.core.seo import absolute_url, json_ld_dumps, organization
+
+from .models import Item, Story
+
+LICENCE_URLS = {
+    Story.Licence.CC_BY_SA: "https://creativecommons.org/licenses/by-sa/4.0/deed.{lang}",
+    Story.Licence.CC_BY: "https://creativecommons.org/licenses/by/4.0/deed.{lang}",
+}
+LICENCE_SHORT = {
+    Story.Licence.CC_BY_SA: "CC BY-SA 4.0",
+    Story.Licence.CC_BY: "CC BY 4.0",
+}
+
+
+def published_story(public_id: str) -> Story | None:
+    if not public_id or len(public_id) > 20:
+        return None
+    return (
+        Story.objects.select_related("commune")
+        .filter(public_id=public_id, state=Story.State.PUBLISHED)
+        .first()
+    )
+
+
+def published_stories(*, language: str | None = None, limit: int = 100):
+    stories = Story.objects.filter(state=Story.State.PUBLISHED).select_related("commune")
+    if language:
+        stories = stories.filter(language=language)
+    return stories.order_by("-published_at", "-pk")[:limit]
+
+
+def story_url(story: Story) -> str:
+    with translation.override(story.language or "fr"):
+        return reverse("collection:story", kwargs={"public_id": story.public_id})
+
+
+def item_url(story: Story, item: Item) -> str:
+    with translation.override(story.language or "fr"):
+        return reverse(
+            "collection:public_file",
+            kwargs={"public_id": story.public_id, "item_id": item.public_id},
+        )
+
+
+def licence_url(story: Story) -> str:
+    template = LICENCE_URLS.get(story.licence)
+    return template.format(lang=story.language or "fr") if template else ""
+
+
+def licence_label(story: Story) -> str:
+    if story.licence in LICENCE_SHORT:
+        return LICENCE_SHORT[story.licence]
+    return _("Consultation only: all rights reserved")
+
+
+def period_iso(story: Story) -> str:
+    if story.date_from and story.date_until and story.date_until != story.date_from:
+        return f"{story.date_from.isoformat()}/{story.date_until.isoformat()}"
+    return story.date_from.isoformat() if story.date_from else ""
+
+
+def story_json_ld(story: Story, items: list[Item], *, request) -> dict:
+    url = absolute_url(story_url(story), request)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "CreativeWork",
+        "@id": url,
+        "url": url,
+        "name": story.title,
+        "description": story.summary[:500],
+        "inLanguage": story.language,
+        "datePublished": story.published_at.date().isoformat() if story.published_at else None,
+        "keywords": story.keyword_list,
+        "publisher": organization(absolute_url("/", request)),
+        "isAccessibleForFree": True,
+        "associatedMedia": [
+            {
+                "@type": "ImageObject" if item.is_image else "MediaObject",
+                "contentUrl": absolute_url(item_url(story, item), request),
+                "caption": item.caption,
+                "encodingFormat": item.content_type,
+                **({"width": item.width, "height": item.height} if item.width else {}),
+            }
+            for item in items
+        ],
+    }
+    if period_iso(story):
+        data["temporalCoverage"] = period_iso(story)
+    if story.commune_id:
+        data["spatialCoverage"] = {
+            "@type": "Place",
+            "name": story.commune.name,
+            "geo": {
+                "@type": "GeoCoordinates",
+                "latitude": story.commune.latitude,
+                "longitude": story.commune.longitude,
+            },
+        }
+    if licence_url(story):
+        data["license"] = licence_url(story)
+    if story.attribution in (Story.Attribution.NAME, Story.Attribution.PSEUDONYM):
+        data["contributor"] = {"@type": "Person", "name": story.credit}
+    return {k: v for k, v in data.items() if v not in (None, "", [])}
+
+
+def story_context(story: Story, *, request) -> dict:
+    items = list(story.items.filter(state=Item.State.READY))
+    return {
+        "story": story,
+        "items": [{"item": item, "url": item_url(story, item)} for item in items],
+        "licence_url": licence_url(story),
+        "licence_label": licence_label(story),
+        "canonical": absolute_url(story_url(story), request),
+        "json_ld": [json_ld_dumps(story_json_ld(story, items, request=request))],
+    }

@@ -1,0 +1,373 @@
+"""The contributor's pages (start, their story's space, the story, rights and items
+forms, sending, withdrawal, their data) and the public pages (the collection, a
+published story, its files).
+
+Views parse, call one service, render. Refusals answer a 4xx with a localized message
+and write nothing: input errors 400 (the form comes back, every typed value in it),
+rule refusals 409, a file too large 413, bursts 429, an unknown or tampered link 404.
+Pages carrying the token are never cached, indexed or sent as a referrer. A successful
+POST redirects (303). Public files are served only while their story is published,
+cacheable for minutes at most (a withdrawal takes them down within PUBLIC_MAX_AGE).
+"""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from liberation.core import ratelimit, uploads
+
+from . import items, present, services
+from .forms import ItemForm, RightsForm, StartForm, StoryForm
+from .models import Story
+from .services import CollectionError
+from .storage import private_storage
+
+State = Story.State
+PRIVATE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+PUBLIC_MAX_AGE = 300  # seconds: a withdrawn story's files are gone from caches after it
+STATUS_FOR = {"not_editable": 409, "not_withdrawable": 409, "too_many": 409, "too_large": 413}
+STATUS_FOR |= {"incomplete": 409}
+# A request body beyond this is refused before it is read (the file limit plus the form).
+MAX_BODY = items.MAX_SIZE + 256 * 1024
+
+
+def private(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        for header, value in PRIVATE_HEADERS.items():
+            response[header] = value
+        return response
+
+    return wrapper
+
+
+def rate_limited(view):
+    """At most so many POSTs per client address, and per email typed on the start form;
+    else 429 (core/ratelimit.py). Token pages count per address only."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "POST":
+            person = "" if "token" in kwargs else request.POST.get("email", "")
+            verdict = ratelimit.hit(request, person=person, scope="collection")
+            if not verdict.allowed:
+                response = render(
+                    request,
+                    "collection/rate_limited.html",
+                    {"retry_after": verdict.retry_after},
+                    status=429,
+                )
+                response["Retry-After"] = str(verdict.retry_after)
+                return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def with_story(view):
+    """The token → the story, or the localized "unknown link" page (404)."""
+
+    @wraps(view)
+    def wrapper(request, token, *args, **kwargs):
+        story = services.story_for_token(token)
+        if story is None:
+            return render(request, "collection/link_invalid.html", status=404)
+        return view(request, story, token, *args, **kwargs)
+
+    return private(rate_limited(wrapper))
+
+
+def language_of(request: HttpRequest) -> str:
+    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
+
+
+def see_other(url: str) -> HttpResponse:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def space_url(token: str, name: str = "space", **kwargs) -> str:
+    return reverse(f"collection:{name}", kwargs={"token": token, **kwargs})
+
+
+# -- start -----------------------------------------------------------------------------
+
+
+@private
+@rate_limited
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "collection/start.html", {"form": StartForm()})
+    form = StartForm(request.POST)
+    if form.is_bot():
+        refusal = _(
+            "Your form could not be sent: a field that must stay empty was filled in "
+            "(sometimes by the browser itself). Check your answers and send it again."
+        )
+        context = {"form": form, "refusal": refusal}
+        return render(request, "collection/start.html", context, status=400)
+    if not form.is_valid():
+        return render(request, "collection/start.html", {"form": form}, status=400)
+    services.story_start(email=form.cleaned_data["email"], language=language_of(request))
+    return see_other(reverse("collection:sent"))
+
+
+@private
+def sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "collection/sent.html")
+
+
+# -- the contributor's space -----------------------------------------------------------
+
+
+def space_context(story: Story, token: str) -> dict:
+    return {
+        "story": story,
+        "token": token,
+        "items": list(story.items.all()),
+        "editable": story.state in services.EDITABLE,
+        "withdrawable": story.state in services.WITHDRAWABLE,
+        "missing": services.missing_items(story) if story.state == State.DRAFT else [],
+        "public_url": present.story_url(story) if story.state == State.PUBLISHED else "",
+    }
+
+
+@with_story
+@require_http_methods(["GET"])
+def space(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    services.email_verify(story=story)
+    return render(request, "collection/space.html", space_context(story, token))
+
+
+def _not_editable(request, story, token) -> HttpResponse:
+    context = space_context(story, token)
+    context["refusal"] = _("This story has been sent: it can no longer be changed.")
+    return render(request, "collection/space.html", context, status=409)
+
+
+def _part(request, story, token, *, form_class, part: str, template: str) -> HttpResponse:
+    if request.method == "GET":
+        return render(
+            request, template, {"form": form_class(instance=story), "story": story, "token": token}
+        )
+    if story.state not in services.EDITABLE:
+        return _not_editable(request, story, token)
+    form = form_class(request.POST, instance=story)
+    valid = form.is_valid()
+    try:
+        services.story_save(story_id=story.pk, values=form.valid_values(), part=part)
+    except CollectionError as error:
+        context = {"form": form, "story": story, "token": token, "refusal": error.message}
+        return render(request, template, context, status=STATUS_FOR.get(error.code, 400))
+    if not valid:
+        context = {"form": form, "story": story, "token": token}
+        return render(request, template, context, status=400)
+    messages.success(request, _("Saved."))
+    return see_other(space_url(token))
+
+
+@with_story
+@require_http_methods(["GET", "POST"])
+def story_edit(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    return _part(
+        request,
+        story,
+        token,
+        form_class=StoryForm,
+        part="story",
+        template="collection/story_form.html",
+    )
+
+
+@with_story
+@require_http_methods(["GET", "POST"])
+def rights_edit(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    return _part(
+        request,
+        story,
+        token,
+        form_class=RightsForm,
+        part="rights",
+        template="collection/rights_form.html",
+    )
+
+
+# -- items -----------------------------------------------------------------------------
+
+
+def _items_page(request, story, token, *, form=None, status=200, refusal="") -> HttpResponse:
+    context = {
+        "story": story,
+        "token": token,
+        "items": list(story.items.all()),
+        "form": form or ItemForm(),
+        "refusal": refusal,
+        "editable": story.state in services.EDITABLE,
+    }
+    return render(request, "collection/items.html", context, status=status)
+
+
+@with_story
+@require_http_methods(["GET", "POST"])
+def item_add(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    if request.method == "GET":
+        return _items_page(request, story, token)
+    if story.state not in services.EDITABLE:
+        return _not_editable(request, story, token)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        # Refused before the body is read: a 2 GB upload costs no memory or disk.
+        refusal = _("This file is too large; at most %(max)s MB per file.") % {
+            "max": items.MAX_SIZE // 1024 // 1024
+        }
+        response = _items_page(request, story, token, status=413, refusal=refusal)
+        response["Connection"] = "close"
+        return response
+    form = ItemForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _items_page(request, story, token, form=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        if upload.size > items.MAX_SIZE:
+            raise items._too_large(upload.size)
+        items.item_add(
+            story_id=story.pk,
+            name=upload.name,
+            data=upload.read(),
+            caption=form.cleaned_data["caption"],
+            date=form.cleaned_data["date"],
+        )
+    except CollectionError as error:
+        form.add_error("file", error.message)
+        return _items_page(request, story, token, form=form, status=STATUS_FOR.get(error.code, 400))
+    messages.success(request, _("The file “%(name)s” has been added.") % {"name": upload.name})
+    return see_other(space_url(token, "items"))
+
+
+@with_story
+@require_POST
+def item_delete(request: HttpRequest, story: Story, token: str, item_id: str) -> HttpResponse:
+    try:
+        items.item_delete(story_id=story.pk, item_public_id=item_id)
+    except CollectionError as error:
+        messages.error(request, error.message)
+        return see_other(space_url(token))
+    messages.success(request, _("The file has been removed."))
+    return see_other(space_url(token, "items"))
+
+
+def _file_response(item, *, cache: str) -> HttpResponse:
+    handle = private_storage().open(item.file.name, "rb")
+    extension = uploads.STORED_EXTENSION.get(item.content_type, "")
+    return uploads.private_file_response(
+        handle,
+        filename=f"{item.public_id}{extension}",
+        content_type=item.content_type,
+        as_attachment=not item.is_image,
+        cache=cache,
+    )
+
+
+@with_story
+@require_http_methods(["GET"])
+def item_file(request: HttpRequest, story: Story, token: str, item_id: str) -> HttpResponse:
+    item = items.item_visible(story=story, item_public_id=item_id)
+    if item is None:
+        raise Http404
+    return _file_response(item, cache="private, no-store")
+
+
+# -- send, withdraw, data --------------------------------------------------------------
+
+
+@with_story
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "collection/submit.html", space_context(story, token))
+    try:
+        services.story_submit(story_id=story.pk)
+    except CollectionError as error:
+        context = space_context(story, token) | {"refusal": error.message}
+        return render(
+            request, "collection/submit.html", context, status=STATUS_FOR.get(error.code, 400)
+        )
+    messages.success(request, _("Your story has been sent. Thank you!"))
+    return see_other(space_url(token))
+
+
+@with_story
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "collection/withdraw.html", space_context(story, token))
+    try:
+        services.story_withdraw(story_id=story.pk)
+    except CollectionError as error:
+        messages.error(request, error.message)
+        return see_other(space_url(token))
+    messages.success(request, _("Your story has been withdrawn: it is no longer shown."))
+    return see_other(space_url(token))
+
+
+@with_story
+@require_http_methods(["GET"])
+def data_export(request: HttpRequest, story: Story, token: str) -> HttpResponse:
+    data = services.story_data_export(story=story)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-story.json"'
+    return response
+
+
+# -- public ----------------------------------------------------------------------------
+
+
+def _public(response: HttpResponse, max_age: int) -> HttpResponse:
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@require_http_methods(["GET"])
+def collection_index(request: HttpRequest) -> HttpResponse:
+    stories = present.published_stories(language=language_of(request))
+    return _public(render(request, "collection/index.html", {"stories": stories}), 60)
+
+
+@require_http_methods(["GET"])
+def story_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    story = present.published_story(public_id)
+    if story is None:
+        raise Http404
+    if language_of(request) != story.language:
+        # A story is published in its own language only.
+        return HttpResponseRedirect(present.story_url(story))
+    context = present.story_context(story, request=request)
+    return _public(render(request, "collection/story.html", context), 60)
+
+
+@require_http_methods(["GET"])
+def public_file(request: HttpRequest, public_id: str, item_id: str) -> HttpResponse:
+    story = present.published_story(public_id)
+    item = items.item_visible(story=story, item_public_id=item_id) if story else None
+    if item is None:
+        raise Http404
+    return _file_response(item, cache=f"public, max-age={PUBLIC_MAX_AGE}")
