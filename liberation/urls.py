@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("", include("liberation.gate.urls")),
     path("", include("liberation.discovery.urls")),
     path("", include("liberation.programme.urls")),
+    path("", include("liberation.newsletter.urls")),
     path("", include("liberation.maps.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "liberation.mail",
     "liberation.places",
     "liberation.programme",
+    "liberation.newsletter",
     "liberation.agenda",
     "liberation.maps",
     "liberation.registrations",
@@ -311,3 +312,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+# Newsletter campaigns: messages released to the outbox per second (0: no throttle).
+NEWSLETTER_SEND_RATE = env_int("NEWSLETTER_SEND_RATE", 20)
