@@ -42,7 +42,7 @@ def manage(*args: str) -> None:
     subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
-CLOCK_COMMANDS = ("publish_scheduled", "registrations_tick")
+CLOCK_COMMANDS = ("publish_scheduled", "registrations_tick", "newsletter_tick")
 # Run every N minutes rather than every minute: the audit of the seat counters
 # (`check_seats` reports a counter that disagrees with the seats held, and logs it).
 CLOCK_EVERY = {"check_seats": 5}
