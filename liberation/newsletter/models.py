@@ -15,6 +15,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -121,6 +122,14 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.pk:
+            stored = Campaign.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored not in (None, Campaign.Status.DRAFT):
+                raise ValidationError(
+                    _("This campaign has been sent: it can no longer be changed.")
+                )
 
     def subject(self, language: str) -> str:
         return self.subject_en if language == "en" else self.subject_fr
