@@ -74,8 +74,8 @@ class Subscriber(models.Model):
 class Campaign(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", pgettext_lazy("campaign", "Draft")
-        SENDING = "sending", pgettext_lazy("campaign", "Sending")
-        SENT = "sent", pgettext_lazy("campaign", "Sent")
+        SENDING = "sending", pgettext_lazy("campaign", "Being sent")
+        SENT = "sent", pgettext_lazy("campaign", "Sent to all")
 
     title = models.CharField(
         _("internal title"), max_length=200, help_text=_("Seen by editors only.")
