@@ -42,11 +42,12 @@ def manage(*args: str) -> None:
     subprocess.run([PY, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 
 
-CLOCK_COMMANDS = ("publish_scheduled", "registrations_tick")
+CLOCK_COMMANDS = ("publish_scheduled", "registrations_tick", "newsletter_tick")
 # Run every N minutes rather than every minute: the collection's retention schedule
-# (hourly, docs/collection.md) and the audit of the seat counters
+# (hourly, docs/collection.md), the press erasure (hourly, docs/press.md) and the audit
+# of the seat counters
 # (`check_seats` reports a counter that disagrees with the seats held, and logs it).
-CLOCK_EVERY = {"check_seats": 5, "collection_purge": 60}
+CLOCK_EVERY = {"check_seats": 5, "collection_purge": 60, "erase_press_data": 60}
 
 
 def clock_tick(minute: int = 1) -> None:

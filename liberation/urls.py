@@ -38,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("", include("liberation.discovery.urls")),
     path("", include("liberation.programme.urls")),
     path("", include("liberation.collection.urls")),
+    path("", include("liberation.newsletter.urls")),
     path("", include("liberation.maps.urls")),
     path("", include("liberation.press.urls")),
     path("", include(wagtail_urls)),

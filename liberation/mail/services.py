@@ -51,6 +51,15 @@ def outbox_store(*, message: OutboxMessage) -> OutboxMessage:
     return message
 
 
+def outbox_store_many(*, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write many composed messages in one statement per thousand (a newsletter
+    campaign's batch), inside the sender's transaction; the worker is asked once."""
+    stored = OutboxMessage.objects.bulk_create(messages, batch_size=1000)
+    if stored:
+        delivery_requested()
+    return stored
+
+
 def outbox_write(
     *,
     to: str,

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "liberation.places",
     "liberation.programme",
     "liberation.collection",
+    "liberation.newsletter",
     "liberation.agenda",
     "liberation.maps",
     "liberation.registrations",
@@ -313,3 +314,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+# Newsletter campaigns: messages released to the outbox per second (0: no throttle).
+NEWSLETTER_SEND_RATE = env_int("NEWSLETTER_SEND_RATE", 20)

@@ -1,0 +1,151 @@
+"""The public pages of the newsletter, inside i18n_patterns (/fr/newsletter/…).
+
+- subscribe: the form (400 with the form and its messages on bad input, 429 on a burst,
+  303 to "check your mail" otherwise — the same page whether or not the address was
+  already subscribed);
+- confirm: the emailed link shows a button (a mail scanner following links confirms
+  nothing); 404 for an unknown or tampered link, 410 for an expired one;
+- unsubscribe: the link of every message. GET shows a button; POST unsubscribes at
+  once, including the one-click POST a mail client sends (RFC 8058, body
+  `List-Unsubscribe=One-Click`), which carries no CSRF token: that view alone is
+  CSRF-exempt, its signed token being the credential.
+"""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from liberation.core import ratelimit
+
+from . import services
+from .forms import SubscribeForm
+from .services import Choices, Confirmed
+
+PRIVATE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def private(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        for header, value in PRIVATE_HEADERS.items():
+            response[header] = value
+        return response
+
+    return wrapper
+
+
+def language_of(request: HttpRequest) -> str:
+    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
+
+
+def see_other(url: str) -> HttpResponse:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _rate_limited(request: HttpRequest, person: str) -> HttpResponse | None:
+    verdict = ratelimit.hit(request, person=person, scope="newsletter")
+    if verdict.allowed:
+        return None
+    response = render(
+        request, "newsletter/rate_limited.html", {"retry_after": verdict.retry_after}, status=429
+    )
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+@private
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    language = language_of(request)
+    if request.method == "GET":
+        return render(
+            request, "newsletter/subscribe.html", {"form": SubscribeForm(language=language)}
+        )
+    limited = _rate_limited(request, request.POST.get("email", ""))
+    if limited is not None:
+        return limited
+    form = SubscribeForm(request.POST, language=language)
+    if form.is_bot():
+        context = {"form": form, "bot": True}
+        return render(request, "newsletter/subscribe.html", context, status=400)
+    if not form.is_valid():
+        return render(request, "newsletter/subscribe.html", {"form": form}, status=400)
+    services.subscription_request(
+        email=form.cleaned_data["email"],
+        choices=Choices(
+            language=form.cleaned_data["language"],
+            topics=form.topics(),
+            departement=form.cleaned_data.get("departement"),
+        ),
+    )
+    return see_other(reverse("newsletter:sent"))
+
+
+@private
+def sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "newsletter/sent.html")
+
+
+@private
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        limited = _rate_limited(request, "")
+        if limited is not None:
+            return limited
+        outcome = services.subscription_confirm(token=token)
+    else:
+        subscriber = services.subscriber_for_confirm_token(token)
+        if subscriber is None:
+            outcome = Confirmed.UNKNOWN
+        elif subscriber.status == subscriber.Status.CONFIRMED:
+            outcome = Confirmed.CONFIRMED
+        elif subscriber.status != subscriber.Status.PENDING:
+            outcome = Confirmed.UNKNOWN
+        elif (
+            subscriber.confirm_expires_at is None or subscriber.confirm_expires_at <= timezone.now()
+        ):
+            outcome = Confirmed.EXPIRED
+        else:
+            return render(
+                request, "newsletter/confirm.html", {"expires_at": subscriber.confirm_expires_at}
+            )
+    if outcome is Confirmed.UNKNOWN:
+        return render(request, "newsletter/link_invalid.html", status=404)
+    if outcome is Confirmed.EXPIRED:
+        return render(request, "newsletter/link_expired.html", status=410)
+    return render(request, "newsletter/confirmed.html")
+
+
+@csrf_exempt
+@private
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a confirmation button. POST (that button, or a mail client's one-click):
+    unsubscribed at once. CSRF-exempt: the signed token is the credential."""
+    subscriber = services.subscriber_for_unsubscribe_token(token)
+    if request.method == "POST":
+        limited = _rate_limited(request, "")
+        if limited is not None:
+            return limited
+        if subscriber is None:
+            return render(request, "newsletter/link_invalid.html", status=404)
+        services.subscription_cancel(subscriber_pk=subscriber.pk)
+        return render(request, "newsletter/unsubscribed.html")
+    if subscriber is None:
+        return render(request, "newsletter/link_invalid.html", status=404)
+    if subscriber.status == subscriber.Status.UNSUBSCRIBED:
+        return render(request, "newsletter/unsubscribed.html")
+    return render(request, "newsletter/unsubscribe.html", {"token": token})
