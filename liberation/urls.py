@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from liberation.content.feeds import latest_content_feed
+from liberation.core import login_throttle
 from liberation.core import views as core_views
 from liberation.core.seo import PageSitemap
 from liberation.site import openapi as site_openapi
@@ -15,6 +16,7 @@ urlpatterns = [
     # Machine-readable files at the root, for every language.
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
+    path("admin/login/", login_throttle.throttled_login),  # before Wagtail's own
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/communes/", include("liberation.places.api")),
