@@ -116,34 +116,6 @@ REGISTRATION_NAMES = [
 ]
 
 
-@pytest.fixture
-def ceremony(make_page):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from liberation.events.models import CeremonyPage, RegistrationSettings
-
-    now = timezone.now()
-    settings = RegistrationSettings.objects.create(
-        name="fuzz",
-        capacity=1000,
-        max_companions=2,
-        opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(days=5),
-    )
-    make_page(
-        CeremonyPage,
-        title="Cérémonie fuzz",
-        section="ceremonies",
-        starts_at=now + dt.timedelta(days=10),
-        venue="Place Charles-de-Gaulle",
-        registration_required=True,
-        registration=settings,
-    )
-    return settings
-
-
 @FUZZ
 @given(data=fuzzed(REGISTRATION_NAMES, REGISTRATION), lang=st.sampled_from(["fr", "en"]))
 def test_registration_form(client, ceremony, data, lang):
