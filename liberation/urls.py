@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
@@ -7,6 +6,8 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from liberation.content.feeds import latest_content_feed
+from liberation.core import login_throttle
+from liberation.core import media as core_media
 from liberation.core import views as core_views
 from liberation.core.seo import PageSitemap
 from liberation.site import openapi as site_openapi
@@ -15,6 +16,7 @@ urlpatterns = [
     # Machine-readable files at the root, for every language.
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
+    path("admin/login/", login_throttle.throttled_login),  # before Wagtail's own
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/communes/", include("liberation.places.api")),
@@ -24,10 +26,8 @@ urlpatterns = [
     path("api/", include("liberation.discovery.api")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files in development, with safe headers (production: the proxy serves them).
+urlpatterns += core_media.urlpatterns()
 
 urlpatterns += i18n_patterns(
     # Before Wagtail's catch-all: /fr/feed/ and /en/feed/.

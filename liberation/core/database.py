@@ -15,12 +15,17 @@ four threads, public pages queued behind registration POSTs. Now:
 - for `RETRY_AFTER` seconds after a timeout, the process answers form submissions
   (unsafe methods) with the same page at once instead of letting each wait again: a
   stall then costs each POST nothing and reads keep the threads (SQLite's WAL and
-  PostgreSQL's MVCC let reads go on beside a held write lock).
+  PostgreSQL's MVCC let reads go on beside a held write lock). Meanwhile one form
+  submission at a time per process, at most every `PROBE_EVERY` seconds, goes through
+  as a probe: once one succeeds the stall is over, so that registrations resume within
+  about a second of the server being back instead of up to `RETRY_AFTER` seconds after
+  the last failure (tests/faults/test_postgres_restart_rush.py).
 
 Nothing is half-written: the view's transaction was rolled back by the exception.
 """
 
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -88,9 +93,34 @@ def use_request_timeouts() -> None:
     connection.close()
 
 
+PROBE_EVERY = 1.0  # seconds between two probes of a stalled database (per process)
+_probe_lock = threading.Lock()
+_probing = False
+_next_probe = 0.0
+
+
 def note_stall() -> None:
-    global _stalled_until
-    _stalled_until = time.monotonic() + RETRY_AFTER
+    global _stalled_until, _next_probe
+    now = time.monotonic()
+    _stalled_until = now + RETRY_AFTER
+    _next_probe = now + PROBE_EVERY
+
+
+def _take_probe() -> bool:
+    """May this request try the database during a stall? One at a time, spaced."""
+    global _probing, _next_probe
+    with _probe_lock:
+        now = time.monotonic()
+        if _probing or now < _next_probe:
+            return False
+        _probing, _next_probe = True, now + PROBE_EVERY
+        return True
+
+
+def _release_probe() -> None:
+    global _probing
+    with _probe_lock:
+        _probing = False
 
 
 def stalled() -> bool:
@@ -110,12 +140,21 @@ class DatabaseBusyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in SAFE_METHODS and stalled():
-            return self.busy(request)
+            if not _take_probe():
+                return self.busy(request)
+            try:
+                response = self.get_response(request)
+            finally:
+                _release_probe()
+            if not getattr(request, "database_busy", False) and response.status_code < 500:
+                clear_stall()  # the database answered: the stall is over
+            return response
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not is_database_busy(exception):
             return None
+        request.database_busy = True
         note_stall()
         logger.warning(
             "Database busy: %s %s answered 503 (%s: %s)",

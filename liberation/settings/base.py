@@ -216,6 +216,8 @@ WAGTAIL_SITE_NAME = "Libération"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "core.CustomImage"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "mp4", "webm", "vtt", "csv", "txt"]
+# Documents are downloaded (attachment) unless they are videos (core/media.py).
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["video/mp4", "video/webm"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAIL_WORKFLOW_ENABLED = True

@@ -117,6 +117,38 @@ def test_during_a_stall_writes_are_answered_at_once_and_reads_go_on(middleware, 
     assert middleware.calls == ["GET", "POST"]
 
 
+def test_during_a_stall_one_probe_at_a_time_ends_it_early(middleware, monkeypatch):
+    """The database back before RETRY_AFTER: a spaced probe lets writes resume."""
+    monkeypatch.setattr(database, "RETRY_AFTER", 30)
+    monkeypatch.setattr(database, "PROBE_EVERY", 0.2)
+    middleware.process_exception(RequestFactory().post("/fr/x/"), LOCKED)
+    assert middleware(RequestFactory().post("/fr/x/")).status_code == 503  # too soon
+    time.sleep(0.25)
+    assert middleware(RequestFactory().post("/fr/x/")).status_code == 200  # the probe
+    assert not database.stalled()
+    assert middleware(RequestFactory().post("/fr/x/")).status_code == 200
+    assert middleware.calls == ["POST", "POST"]
+
+
+def test_a_failed_probe_keeps_the_stall(monkeypatch):
+    monkeypatch.setattr(database, "RETRY_AFTER", 30)
+    monkeypatch.setattr(database, "PROBE_EVERY", 0.2)
+    database.clear_stall()
+
+    def still_locked(request):  # as Django's handler calls process_exception
+        return instance.process_exception(request, LOCKED)
+
+    instance = DatabaseBusyMiddleware(still_locked)
+    try:
+        instance.process_exception(RequestFactory().post("/fr/x/"), LOCKED)
+        time.sleep(0.25)
+        assert instance(RequestFactory().post("/fr/x/")).status_code == 503  # probe failed
+        assert database.stalled()
+        assert instance(RequestFactory().post("/fr/x/")).status_code == 503  # no probe yet
+    finally:
+        database.clear_stall()
+
+
 def test_settings_give_web_requests_a_shorter_wait_than_the_worker(settings):
     """The documented defaults (.env.example): 3 s for requests, 20 s otherwise."""
     commands, requests = connection.settings_dict["OPTIONS"], settings.DATABASE_REQUEST_OPTIONS
