@@ -31,7 +31,7 @@ def test_clock_runs_every_command_in_process_and_survives_a_failure(monkeypatch,
     # (pytest-django refuses it, and the test then failed depending on the order).
     monkeypatch.setattr("django.db.close_old_connections", lambda: None)
     run.clock_tick()
-    assert called == ["publish_scheduled", "registrations_tick"]
+    assert called == ["publish_scheduled", "registrations_tick", "newsletter_tick"]
     assert "database unavailable" in capsys.readouterr().err
 
 
