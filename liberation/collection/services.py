@@ -8,7 +8,6 @@ contributor has no account: the emailed link's token is the credential; only its
 SHA-256 is stored. Items (files) are in items.py; moderation in moderation.py.
 """
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from liberation.core.private_links import token_hash
 
 from . import emails
 from .models import AuditEntry, Item, Story
@@ -68,10 +69,6 @@ class CollectionError(Exception):
         self.code = code
         self.message = message
         super().__init__(message)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def story_for_token(token: str) -> Story | None:

@@ -17,11 +17,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liberation.core import ratelimit, uploads
+from liberation.core import private_links, uploads
+from liberation.core.private_links import language_of, private, see_other
 
 from . import items, present, services
 from .forms import ItemForm, RightsForm, StartForm, StoryForm
@@ -29,51 +29,16 @@ from .models import Story
 from .services import CollectionError
 from .storage import private_storage
 
+rate_limited = private_links.rate_limited(
+    scope="collection", template="collection/rate_limited.html", per_token=False
+)
+
 State = Story.State
-PRIVATE_HEADERS = {
-    "Cache-Control": "private, no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 PUBLIC_MAX_AGE = 300  # seconds: a withdrawn story's files are gone from caches after it
 STATUS_FOR = {"not_editable": 409, "not_withdrawable": 409, "too_many": 409, "too_large": 413}
 STATUS_FOR |= {"incomplete": 409}
 # A request body beyond this is refused before it is read (the file limit plus the form).
 MAX_BODY = items.MAX_SIZE + 256 * 1024
-
-
-def private(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        for header, value in PRIVATE_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapper
-
-
-def rate_limited(view):
-    """At most so many POSTs per client address, and per email typed on the start form;
-    else 429 (core/ratelimit.py). Token pages count per address only."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST":
-            person = "" if "token" in kwargs else request.POST.get("email", "")
-            verdict = ratelimit.hit(request, person=person, scope="collection")
-            if not verdict.allowed:
-                response = render(
-                    request,
-                    "collection/rate_limited.html",
-                    {"retry_after": verdict.retry_after},
-                    status=429,
-                )
-                response["Retry-After"] = str(verdict.retry_after)
-                return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def with_story(view):
@@ -87,16 +52,6 @@ def with_story(view):
         return view(request, story, token, *args, **kwargs)
 
     return private(rate_limited(wrapper))
-
-
-def language_of(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
-
-
-def see_other(url: str) -> HttpResponse:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def space_url(token: str, name: str = "space", **kwargs) -> str:

@@ -8,11 +8,12 @@
   without storing a secret per message; a copy of the database alone cannot forge one.
 """
 
-import hashlib
 import secrets
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
+
+from liberation.core.private_links import token_hash
 
 SALT = "liberation.newsletter.unsubscribe"
 
@@ -21,10 +22,6 @@ def confirm_token() -> tuple[str, str]:
     """(token for the link, hash to store)."""
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _signature(pk: int, key: str) -> str:

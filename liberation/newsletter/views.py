@@ -11,58 +11,26 @@
   CSRF-exempt, its signed token being the credential.
 """
 
-from functools import wraps
-
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from liberation.core import ratelimit
+from liberation.core.private_links import language_of, private, see_other, too_many
 
 from . import services
 from .forms import SubscribeForm
 from .services import Choices, Confirmed
-
-PRIVATE_HEADERS = {
-    "Cache-Control": "private, no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-}
-
-
-def private(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        for header, value in PRIVATE_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapper
-
-
-def language_of(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
-
-
-def see_other(url: str) -> HttpResponse:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _rate_limited(request: HttpRequest, person: str) -> HttpResponse | None:
     verdict = ratelimit.hit(request, person=person, scope="newsletter")
     if verdict.allowed:
         return None
-    response = render(
-        request, "newsletter/rate_limited.html", {"retry_after": verdict.retry_after}, status=429
-    )
-    response["Retry-After"] = str(verdict.retry_after)
-    return response
+    return too_many(request, verdict, "newsletter/rate_limited.html")
 
 
 @private

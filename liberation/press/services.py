@@ -12,7 +12,6 @@ before the transaction, is deleted again.
 """
 
 import datetime as dt
-import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liberation.core.private_links import token_hash
 from liberation.events.models import CeremonyPage
 from liberation.programme.attachments import EXTENSION, Checked
 from liberation.programme.storage import private_storage
@@ -42,10 +42,6 @@ class PressError(Exception):
         self.code = code
         self.message = message
         super().__init__(message)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def accreditation_for_token(token: str) -> Accreditation | None:

@@ -12,14 +12,15 @@ cached, indexed or sent as a referrer. A successful POST redirects (303).
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liberation.core import ratelimit
+from liberation.core import private_links
+from liberation.core.private_links import language_of, private, see_other
 from liberation.events.selectors import ceremony_page
 from liberation.gate.printing import qr_svg
 from liberation.programme.attachments import MAX_SIZE, check_upload
@@ -31,47 +32,13 @@ from .gate import has_badge, press_badge_code, press_badge_token
 from .models import Accreditation, PressSettings
 from .services import PressError, RequestData
 
+rate_limited = private_links.rate_limited(
+    scope="press", template="press/rate_limited.html", per_token=True
+)
+
 State = Accreditation.State
-PRIVATE_HEADERS = {
-    "Cache-Control": "private, no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 STATUS_FOR = {"closed": 409, "deadline": 409, "quota": 409, "sent": 409, "too_large": 413}
 MAX_BODY = MAX_SIZE + 256 * 1024  # the letter plus the form
-
-
-def private(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        for header, value in PRIVATE_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapper
-
-
-def rate_limited(view):
-    """At most so many POSTs per client address, and per email typed (core/ratelimit)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST":
-            person = kwargs.get("token") or request.POST.get("email", "")
-            verdict = ratelimit.hit(request, person=person, scope="press")
-            if not verdict.allowed:
-                response = render(
-                    request,
-                    "press/rate_limited.html",
-                    {"retry_after": verdict.retry_after},
-                    status=429,
-                )
-                response["Retry-After"] = str(verdict.retry_after)
-                return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def with_accreditation(view):
@@ -85,16 +52,6 @@ def with_accreditation(view):
         return view(request, accreditation, token, *args, **kwargs)
 
     return private(rate_limited(wrapper))
-
-
-def language_of(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
-
-
-def see_other(url: str) -> HttpResponse:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def _ceremony(press: PressSettings) -> dict:

@@ -7,16 +7,13 @@ project, token = project_make(campaign=campaign, commune=communes["50129"],
 """
 
 import datetime as dt
-import hashlib
 import secrets
 
 from django.utils import timezone
 
+from liberation.core.private_links import token_hash
+
 from .models import Campaign, Project, Session
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def campaign_make(*, name="Vague 1", departements=(), days_open=30, **fields) -> Campaign:

@@ -10,7 +10,6 @@ SHA-256 is stored.
 """
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liberation.core.private_links import token_hash
 from liberation.places.models import Commune
 
 from . import emails
@@ -52,10 +52,6 @@ class ApplicationError(Exception):
         self.code = code
         self.message = message
         super().__init__(message)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def project_for_token(token: str) -> Project | None:

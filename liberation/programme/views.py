@@ -11,14 +11,14 @@ sent as a referrer. A successful POST redirects (303): a refresh never re-posts.
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liberation.core import ratelimit
+from liberation.core import private_links
+from liberation.core.private_links import language_of, private, see_other
 
 from . import attachments, services
 from .forms import (
@@ -36,51 +36,15 @@ from .models import Attachment, Project, ReviewerScope
 from .services import ApplicationError
 from .workflow import EDITABLE
 
+rate_limited = private_links.rate_limited(
+    scope="programme", template="programme/rate_limited.html", per_token=False
+)
+
 State = Project.State
-PRIVATE_HEADERS = {
-    "Cache-Control": "private, no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 STATUS_FOR = {"closed": 409, "not_editable": 409, "not_labelled": 409, "too_many": 409}
 STATUS_FOR |= {"not_withdrawable": 409, "too_large": 413}
 # A request body beyond this is refused before it is read (the file limit plus the form).
 MAX_BODY = attachments.MAX_SIZE + 256 * 1024
-
-
-def private(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        for header, value in PRIVATE_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapper
-
-
-def rate_limited(view):
-    """At most so many POSTs per client address, and per email typed on the start form;
-    else 429 (core/ratelimit.py). The steps of an application (six forms and files in
-    a few minutes) count per address only: their token is unguessable anyway."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST":
-            person = "" if "token" in kwargs else request.POST.get("email", "")
-            verdict = ratelimit.hit(request, person=person, scope="programme")
-            if not verdict.allowed:
-                response = render(
-                    request,
-                    "programme/rate_limited.html",
-                    {"retry_after": verdict.retry_after},
-                    status=429,
-                )
-                response["Retry-After"] = str(verdict.retry_after)
-                return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def with_project(view):
@@ -94,16 +58,6 @@ def with_project(view):
         return view(request, project, token, *args, **kwargs)
 
     return private(rate_limited(wrapper))
-
-
-def language_of(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
-
-
-def see_other(url: str) -> HttpResponse:
-    response = HttpResponseRedirect(url)
-    response.status_code = 303
-    return response
 
 
 def space_url(token: str, name: str = "space", **kwargs) -> str:

@@ -28,9 +28,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liberation.core import fragments, ratelimit
+from liberation.core import fragments, private_links
 from liberation.core import views as core_views
 from liberation.core.fragments import content_version, site_for_request
+from liberation.core.private_links import language_of, private
 from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.events.selectors import ceremony_page
@@ -51,6 +52,10 @@ from .services import (
     registration_for_token,
 )
 
+rate_limited = private_links.rate_limited(
+    scope="registrations", template="registrations/rate_limited.html", per_token=True
+)
+
 Status = Registration.Status
 SEATS_CACHE_SECONDS = 5
 # The form page, the same for every anonymous visitor but for its CSRF token: rendered
@@ -61,59 +66,12 @@ FORM_PAGE_CACHE_SECONDS = 5
 # the conditional update, or "form_changed" on the fresh read). Refusals re-read it.
 SETTINGS_POST_SECONDS = 1
 CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
-PRIVATE_HEADERS = {
-    "Cache-Control": "private, no-store",
-    # Not "no-referrer": a form posted from the page would send `Origin: null`, refused by
-    # the CSRF check (tests/e2e/test_register_browser.py).
-    "Referrer-Policy": "same-origin",
-    "X-Robots-Tag": "noindex, nofollow",
-}
 # Rule refusals answer 409 (the request was fine, the situation refuses it); input a
 # person can correct answers 400.
 REFUSAL_STATUS = {"too_many_companions": 400}
 
 
 # -- helpers -----------------------------------------------------------------------------
-
-
-def private(view):
-    """Never cached, never indexed, never sent as a referrer: the URL is a credential."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        for header, value in PRIVATE_HEADERS.items():
-            response[header] = value
-        return response
-
-    return wrapper
-
-
-def rate_limited(view):
-    """At most so many POSTs per client address and per person (the email typed, or the
-    management link's token), see core/ratelimit.py; else 429."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST":
-            person = kwargs.get("token") or request.POST.get("email", "")
-            verdict = ratelimit.hit(request, person=person)
-            if not verdict.allowed:
-                response = render(
-                    request,
-                    "registrations/rate_limited.html",
-                    {"retry_after": verdict.retry_after, "scope": verdict.scope},
-                    status=429,
-                )
-                response["Retry-After"] = str(verdict.retry_after)
-                return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def language_of(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or "fr")[:2]
 
 
 def seats_left(ceremony: RegistrationSettings) -> int:
