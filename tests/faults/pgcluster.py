@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster: Debian's initdb and pg_ctl in a temporary folder, on
-a free loopback port, never the shared server (as tests/test_worker_postgres_restart.py
-does for the worker). As root, the cluster runs as the `postgres` user (initdb refuses
+a free loopback port, never the shared server; used by the worker's restart test and
+the registration rush's. As root, the cluster runs as the `postgres` user (initdb refuses
 root)."""
 
 import glob
