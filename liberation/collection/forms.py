@@ -11,13 +11,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from liberation.core.forms import DsfrFormMixin, TypedTextField
+from liberation.core.forms import DsfrFormMixin, HoneypotMixin, TypedTextField, honeypot_field
 from liberation.places.forms import CommuneField
 
 from .items import MAX_ITEMS, MAX_SIZE
 from .models import Story
 
-HONEYPOT = "homepage"
 ACCEPT = ".jpg,.jpeg,.png,.tif,.tiff,.pdf,image/jpeg,image/png,image/tiff,application/pdf"
 
 
@@ -40,7 +39,7 @@ class IsoDateInput(forms.DateInput):
         return value
 
 
-class StartForm(DsfrFormMixin, forms.Form):
+class StartForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     summary_labels: dict = {}
     email = forms.EmailField(
         label=_("Your email address"),
@@ -48,16 +47,11 @@ class StartForm(DsfrFormMixin, forms.Form):
         help_text=_("Your private link is sent to this address. Expected format: name@example.org"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    homepage = forms.CharField(
-        label=pgettext_lazy("honeypot", "Leave this field empty"), required=False
-    )
+    homepage = honeypot_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.decorate()
-
-    def is_bot(self) -> bool:
-        return bool((self.data.get(HONEYPOT) or "").strip())
 
 
 class PartForm(DsfrFormMixin, forms.ModelForm):

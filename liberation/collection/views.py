@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liberation.core import private_links, uploads
+from liberation.core.forms import BOT_REFUSAL
 from liberation.core.private_links import language_of, private, see_other
 
 from . import items, present, services
@@ -69,10 +70,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return render(request, "collection/start.html", {"form": StartForm()})
     form = StartForm(request.POST)
     if form.is_bot():
-        refusal = _(
-            "Your form could not be sent: a field that must stay empty was filled in "
-            "(sometimes by the browser itself). Check your answers and send it again."
-        )
+        refusal = BOT_REFUSAL
         context = {"form": form, "refusal": refusal}
         return render(request, "collection/start.html", context, status=400)
     if not form.is_valid():

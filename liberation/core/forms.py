@@ -10,6 +10,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MIN_BIRTH_DATE = date(1900, 1, 1)
 # Characters nobody types in a name or a place, which reach badges, gate screens and
@@ -101,3 +102,28 @@ class DsfrFormMixin:
                     text = _("%(label)s: %(error)s") % {"label": label, "error": error}
                     items.append({"anchor": bound.id_for_label, "text": text})
         return items
+
+
+# -- the honeypot -----------------------------------------------------------------------
+# A field hidden from people (CSS and aria-hidden, in each app's `_honeypot.html`) that
+# bots fill in: the form is then refused with BOT_REFUSAL and nothing is written.
+
+HONEYPOT = "homepage"
+BOT_REFUSAL = _(
+    "Your form could not be sent: a field that must stay empty was filled in "
+    "(sometimes by the browser itself). Check your answers and send it again."
+)
+
+
+def honeypot_field() -> forms.CharField:
+    """Declare it as `homepage = honeypot_field()`, last, in the form's body."""
+    return forms.CharField(
+        label=pgettext_lazy("honeypot", "Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class HoneypotMixin:
+    def is_bot(self) -> bool:
+        return bool((self.data.get(self.add_prefix(HONEYPOT)) or "").strip())

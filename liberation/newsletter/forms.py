@@ -5,15 +5,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from liberation.core.forms import DsfrFormMixin
+from liberation.core.forms import DsfrFormMixin, HoneypotMixin, honeypot_field
 from liberation.places.models import Departement
 
 from .models import Topic
 
-HONEYPOT = "homepage"
 
-
-class SubscribeForm(DsfrFormMixin, forms.Form):
+class SubscribeForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     summary_labels: dict = {}
     email = forms.EmailField(
         label=_("Your email address"),
@@ -46,18 +44,13 @@ class SubscribeForm(DsfrFormMixin, forms.Form):
         help_text=_("Needed for the agenda of my département."),
         error_messages={"invalid_choice": _("Choose a département from the list.")},
     )
-    homepage = forms.CharField(
-        label=pgettext_lazy("honeypot", "Leave this field empty"), required=False
-    )
+    homepage = honeypot_field()
 
     def __init__(self, *args, language: str = "fr", **kwargs):
         kwargs.setdefault("initial", {"language": language})
         super().__init__(*args, **kwargs)
         self.fields["departement"].widget.attrs["class"] = "fr-select"
         self.decorate()
-
-    def is_bot(self) -> bool:
-        return bool((self.data.get(HONEYPOT) or "").strip())
 
     def clean(self):
         cleaned = super().clean()

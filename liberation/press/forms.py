@@ -6,7 +6,9 @@ from django.utils.translation import pgettext_lazy
 
 from liberation.core.forms import (
     DsfrFormMixin,
+    HoneypotMixin,
     TypedTextField,
+    honeypot_field,
     validate_birth_date,
     validate_name,
 )
@@ -14,10 +16,8 @@ from liberation.events.models import RegistrationSettings
 
 from .models import Accreditation, Pool
 
-HONEYPOT = "homepage"
 
-
-class StartForm(DsfrFormMixin, forms.Form):
+class StartForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     summary_labels: dict = {}
     email = forms.EmailField(
         label=_("Your professional email address"),
@@ -25,16 +25,11 @@ class StartForm(DsfrFormMixin, forms.Form):
         help_text=_("Your private link is sent to this address. Expected format: name@example.org"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    homepage = forms.CharField(
-        label=pgettext_lazy("honeypot", "Leave this field empty"), required=False
-    )
+    homepage = honeypot_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.decorate()
-
-    def is_bot(self) -> bool:
-        return bool(self.data.get(HONEYPOT))
 
 
 class RequestForm(DsfrFormMixin, forms.Form):

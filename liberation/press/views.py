@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from liberation.core import private_links
+from liberation.core.forms import BOT_REFUSAL
 from liberation.core.private_links import language_of, private, see_other
 from liberation.events.selectors import ceremony_page
 from liberation.gate.printing import qr_svg
@@ -88,10 +89,7 @@ def start(request: HttpRequest, press_id: int) -> HttpResponse:
         return render(request, "press/start.html", {**context, "form": StartForm()})
     form = StartForm(request.POST)
     if form.is_bot():
-        refusal = _(
-            "Your form could not be sent: a field that must stay empty was filled in "
-            "(sometimes by the browser itself). Check your answers and send it again."
-        )
+        refusal = BOT_REFUSAL
         return render(
             request, "press/start.html", {**context, "form": form, "refusal": refusal}, status=400
         )

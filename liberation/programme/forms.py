@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from liberation.content.models import Theme
-from liberation.core.forms import DsfrFormMixin, TypedTextField
+from liberation.core.forms import DsfrFormMixin, HoneypotMixin, TypedTextField, honeypot_field
 from liberation.places.forms import CommuneField
 
 from . import identifiers
@@ -27,7 +27,6 @@ from .services import (
     session_problem,
 )
 
-HONEYPOT = "homepage"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # Fields that are saved together or not at all (the funding check constraint).
 TOGETHER = (frozenset({"budget", "funding_requested"}),)
@@ -303,7 +302,7 @@ class ConsentForm(DsfrFormMixin, forms.Form):
         self.decorate()
 
 
-class StartForm(DsfrFormMixin, forms.Form):
+class StartForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     summary_labels: dict = {}
     campaign = forms.ModelChoiceField(
         label=_("Campaign"),
@@ -320,20 +319,15 @@ class StartForm(DsfrFormMixin, forms.Form):
         help_text=_("Your private link is sent to this address. Expected format: name@example.org"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    homepage = forms.CharField(
-        label=pgettext_lazy("honeypot", "Leave this field empty"), required=False
-    )
+    homepage = honeypot_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns_open()
         self.decorate()
 
-    def is_bot(self) -> bool:
-        return bool((self.data.get(HONEYPOT) or "").strip())
 
-
-class LinkAgainForm(DsfrFormMixin, forms.Form):
+class LinkAgainForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     """The address an organiser applied with, to receive their links again."""
 
     summary_labels: dict = {}
@@ -343,16 +337,11 @@ class LinkAgainForm(DsfrFormMixin, forms.Form):
         help_text=_("Expected format: name@example.org"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    homepage = forms.CharField(
-        label=pgettext_lazy("honeypot", "Leave this field empty"), required=False
-    )
+    homepage = honeypot_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.decorate()
-
-    def is_bot(self) -> bool:
-        return bool((self.data.get(HONEYPOT) or "").strip())
 
 
 class FileForm(forms.Form):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liberation.core import private_links
+from liberation.core.forms import BOT_REFUSAL
 from liberation.core.private_links import language_of, private, see_other
 
 from . import attachments, services
@@ -103,10 +104,7 @@ def start(request: HttpRequest) -> HttpResponse:
     form = StartForm(request.POST)
     refusal = ""
     if form.is_bot():
-        refusal = _(
-            "Your form could not be sent: a field that must stay empty was filled in "
-            "(sometimes by the browser itself). Check your answers and send it again."
-        )
+        refusal = BOT_REFUSAL
         return render(
             request, "programme/start.html", {"form": form, "refusal": refusal}, status=400
         )
@@ -139,10 +137,7 @@ def link_again(request: HttpRequest) -> HttpResponse:
         return render(request, "programme/link_again.html", {"form": LinkAgainForm()})
     form = LinkAgainForm(request.POST)
     if form.is_bot():
-        refusal = _(
-            "Your form could not be sent: a field that must stay empty was filled in "
-            "(sometimes by the browser itself). Check your answers and send it again."
-        )
+        refusal = BOT_REFUSAL
         context = {"form": form, "refusal": refusal}
         return render(request, "programme/link_again.html", context, status=400)
     if not form.is_valid():

@@ -17,12 +17,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from liberation.core.forms import (
+    HONEYPOT,
     MIN_BIRTH_DATE,
     DsfrFormMixin,
+    HoneypotMixin,
     TypedTextField,
+    honeypot_field,
     validate_birth_date,
     validate_name,
 )
@@ -34,7 +36,6 @@ from .services import Person, RegistrationRequest, _fold
 # A browser without a date picker sends what the person typed: accept the usual forms.
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
 # The hidden field: people never see it, form-filling bots fill it.
-HONEYPOT = "homepage"
 IDENTITY_FIELDS = ("birth_date", "birth_place", "nationality")
 COMPANION_KEY = re.compile(r"^companion_(\d+)_")
 
@@ -216,7 +217,7 @@ class CompanionRowsMixin(DsfrFormMixin):
         return [person for _n, person in people]
 
 
-class RegistrationForm(CompanionRowsMixin, forms.Form):
+class RegistrationForm(HoneypotMixin, CompanionRowsMixin, forms.Form):
     """The registrant, their companions, consent; `to_request()` feeds registration_create."""
 
     def __init__(
@@ -263,11 +264,7 @@ class RegistrationForm(CompanionRowsMixin, forms.Form):
                 "required": _("You must agree to the processing of your data to register.")
             },
         )
-        self.fields[HONEYPOT] = forms.CharField(
-            label=pgettext_lazy("honeypot", "Leave this field empty"),
-            required=False,
-            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-        )
+        self.fields[HONEYPOT] = honeypot_field()
         self.link_personal_data(personal_data_url)
         self.decorate()
 
@@ -296,9 +293,6 @@ class RegistrationForm(CompanionRowsMixin, forms.Form):
     def registrant_fields(self):
         names = ["given_name", "surname", "email", *IDENTITY_FIELDS]
         return [self[name] for name in names if name in self.fields]
-
-    def is_bot(self) -> bool:
-        return bool((self.data.get(self.add_prefix(HONEYPOT)) or "").strip())
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
