@@ -21,7 +21,11 @@ import os
 import struct
 import warnings
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, InMemoryStorage, Storage, storages
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -179,3 +183,19 @@ def private_file_response(
     response["Cache-Control"] = cache
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@cache
+def private_storage(name: str) -> Storage:
+    """Where the app `name` keeps files that must never have a public URL:
+    `settings.STORAGES["<name>_private"]` when configured (e.g. a private S3 bucket),
+    in-memory when the default storage is (tests), else a directory outside MEDIA_ROOT
+    (`settings.<NAME>_PRIVATE_ROOT`, default `<BASE_DIR>/private`)."""
+    if f"{name}_private" in settings.STORAGES:
+        return storages[f"{name}_private"]
+    if settings.STORAGES["default"]["BACKEND"].endswith("InMemoryStorage"):
+        return InMemoryStorage()
+    root = getattr(settings, f"{name.upper()}_PRIVATE_ROOT", None)
+    return FileSystemStorage(
+        location=root or Path(settings.BASE_DIR) / "private", base_url="/no-public-url/"
+    )

@@ -10,22 +10,10 @@ The model's FileField names this callable, so `attachment.file.open()` reads fro
 wherever it is called (organiser and reviewer views alike).
 """
 
-from functools import cache
-from pathlib import Path
+from django.core.files.storage import Storage
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage, InMemoryStorage, Storage, storages
-
-
-@cache
-def _private_storage() -> Storage:
-    if "programme_private" in settings.STORAGES:
-        return storages["programme_private"]
-    if settings.STORAGES["default"]["BACKEND"].endswith("InMemoryStorage"):
-        return InMemoryStorage()
-    root = getattr(settings, "PROGRAMME_PRIVATE_ROOT", None) or Path(settings.BASE_DIR) / "private"
-    return FileSystemStorage(location=root, base_url="/no-public-url/")
+from liberation.core import uploads
 
 
 def private_storage() -> Storage:
-    return _private_storage()
+    return uploads.private_storage("programme")

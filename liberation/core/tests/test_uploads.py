@@ -67,3 +67,28 @@ def test_polyglot_pdf_refused():
     with pytest.raises(uploads.UploadRefused):
         uploads.check_pdf(b"%PDF-1.4\n truncated")
     assert uploads.check_pdf(b"%PDF-1.4\n%%EOF\n")
+
+
+def test_private_storage_per_app(settings, tmp_path):
+    from pathlib import Path
+
+    from django.core.files.storage import FileSystemStorage, InMemoryStorage
+
+    from liberation.core.uploads import private_storage
+
+    make = private_storage.__wrapped__
+    assert isinstance(make("collection"), InMemoryStorage)  # the test settings' default
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "press_private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "bucket")},
+        },
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.COLLECTION_PRIVATE_ROOT = tmp_path / "private-collection"
+    collection = make("collection")
+    assert isinstance(collection, FileSystemStorage)
+    assert Path(collection.location) == tmp_path / "private-collection"
+    assert Path(make("press").location) == tmp_path / "bucket"

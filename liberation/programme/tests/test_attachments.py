@@ -184,7 +184,7 @@ def test_staff_of_the_departement_may_download(client, django_user_model):
 def test_files_live_outside_media_root(settings, tmp_path):
     from pathlib import Path
 
-    from liberation.programme.storage import _private_storage
+    from liberation.core.uploads import private_storage
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -192,7 +192,7 @@ def test_files_live_outside_media_root(settings, tmp_path):
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PROGRAMME_PRIVATE_ROOT = tmp_path / "private"
-    storage = _private_storage.__wrapped__()
+    storage = private_storage.__wrapped__("programme")
     assert Path(storage.location) == tmp_path / "private"
     assert not Path(storage.location).is_relative_to(settings.MEDIA_ROOT)
 
