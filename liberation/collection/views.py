@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liberation.core import private_links, uploads
@@ -112,23 +113,34 @@ def _not_editable(request, story, token) -> HttpResponse:
     return render(request, "collection/space.html", context, status=409)
 
 
-def _part(request, story, token, *, form_class, part: str, template: str) -> HttpResponse:
+PARTS = {
+    # part: (form, page title, the view's URL name)
+    "story": (StoryForm, _lazy("The story"), "story_edit"),
+    "rights": (RightsForm, _lazy("Rights and licence"), "rights_edit"),
+}
+
+
+def _part(request, story, token, *, part: str) -> HttpResponse:
+    """The story's or the rights' form (one template, `part_form.html`): fields valid
+    are saved even when others are not, so nothing typed is lost."""
+    form_class, title, url_name = PARTS[part]
+    context = {"story": story, "token": token, "part": part, "title": title}
+    context["action"] = space_url(token, url_name)
     if request.method == "GET":
-        return render(
-            request, template, {"form": form_class(instance=story), "story": story, "token": token}
-        )
+        context["form"] = form_class(instance=story)
+        return render(request, "collection/part_form.html", context)
     if story.state not in services.EDITABLE:
         return _not_editable(request, story, token)
-    form = form_class(request.POST, instance=story)
+    form = context["form"] = form_class(request.POST, instance=story)
     valid = form.is_valid()
     try:
         services.story_save(story_id=story.pk, values=form.valid_values(), part=part)
     except CollectionError as error:
-        context = {"form": form, "story": story, "token": token, "refusal": error.message}
-        return render(request, template, context, status=STATUS_FOR.get(error.code, 400))
+        context["refusal"] = error.message
+        status = STATUS_FOR.get(error.code, 400)
+        return render(request, "collection/part_form.html", context, status=status)
     if not valid:
-        context = {"form": form, "story": story, "token": token}
-        return render(request, template, context, status=400)
+        return render(request, "collection/part_form.html", context, status=400)
     messages.success(request, _("Saved."))
     return see_other(space_url(token))
 
@@ -136,27 +148,13 @@ def _part(request, story, token, *, form_class, part: str, template: str) -> Htt
 @with_story
 @require_http_methods(["GET", "POST"])
 def story_edit(request: HttpRequest, story: Story, token: str) -> HttpResponse:
-    return _part(
-        request,
-        story,
-        token,
-        form_class=StoryForm,
-        part="story",
-        template="collection/story_form.html",
-    )
+    return _part(request, story, token, part="story")
 
 
 @with_story
 @require_http_methods(["GET", "POST"])
 def rights_edit(request: HttpRequest, story: Story, token: str) -> HttpResponse:
-    return _part(
-        request,
-        story,
-        token,
-        form_class=RightsForm,
-        part="rights",
-        template="collection/rights_form.html",
-    )
+    return _part(request, story, token, part="rights")
 
 
 # -- items -----------------------------------------------------------------------------
