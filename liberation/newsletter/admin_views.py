@@ -48,7 +48,6 @@ class CampaignPreviewView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         campaign = self.campaign
-        sample = f"{emails.site_url()}/%s/newsletter/unsubscribe/…/"
         context.update(
             campaign=campaign,
             previews=[
@@ -57,7 +56,7 @@ class CampaignPreviewView(WagtailAdminTemplateMixin, TemplateView):
                     "label": label,
                     "subject": campaign.subject(language),
                     "text": emails.campaign_text(
-                        campaign=campaign, language=language, unsubscribe=sample % language
+                        campaign=campaign, language=language, links=emails.sample_links(language)
                     ),
                 }
                 for language, label in (("fr", _("French")), ("en", _("English")))

@@ -112,11 +112,9 @@ def _send_batch(batch: list[dict], week: dt.date, bodies: dict, subjects: dict, 
         messages = []
         for row in todo:
             language = row["language"] if row["language"] in ("fr", "en") else "fr"
-            url = emails.unsubscribe_url(row["pk"], row["key"], language)
+            links = emails.footer_links(row["pk"], row["key"], language)
             with translation.override(language):
-                footer = render_to_string(
-                    "newsletter/email/digest_footer.txt", {"unsubscribe_url": url}
-                )
+                footer = render_to_string("newsletter/email/digest_footer.txt", links)
             messages.append(
                 outbox_compose(
                     to=row["email"],

@@ -47,6 +47,20 @@ def unsubscribe_url(subscriber_pk: int, key: str, language: str) -> str:
     return f"{site_url()}/{language}/newsletter/unsubscribe/{token}/"
 
 
+def preferences_url(subscriber_pk: int, key: str, language: str) -> str:
+    """The same signed token opens the page where topics and language change."""
+    token = tokens.unsubscribe_token(subscriber_pk, key)
+    return f"{site_url()}/{language}/newsletter/preferences/{token}/"
+
+
+def footer_links(subscriber_pk: int, key: str, language: str) -> dict[str, str]:
+    """What the foot of every message links to: unsubscribe, change the choices."""
+    return {
+        "unsubscribe_url": unsubscribe_url(subscriber_pk, key, language),
+        "preferences_url": preferences_url(subscriber_pk, key, language),
+    }
+
+
 def list_headers(subscriber_pk: int, key: str, language: str) -> dict[str, str]:
     """RFC 2369 and RFC 8058 headers of a newsletter message."""
     url = unsubscribe_url(subscriber_pk, key, language)
@@ -92,8 +106,8 @@ def send_already(*, subscriber: Subscriber) -> None:
     the page."""
     language = language_of(subscriber)
     with translation.override(language):
-        url = unsubscribe_url(subscriber.pk, subscriber.key, language)
-        body = render_to_string("newsletter/email/already.txt", {"unsubscribe_url": url})
+        links = footer_links(subscriber.pk, subscriber.key, language)
+        body = render_to_string("newsletter/email/already.txt", links)
         subject = _("You are already subscribed to the Libération newsletter")
     outbox_write(
         to=subscriber.email,
@@ -122,14 +136,22 @@ def campaign_message(
     )
 
 
-def campaign_text(*, campaign: Campaign, language: str, unsubscribe: str) -> str:
+def sample_links(language: str) -> dict[str, str]:
+    """Links for a preview or a test send: they open an "invalid link" page."""
+    return {
+        "unsubscribe_url": f"{site_url()}/{language}/newsletter/unsubscribe/sample/",
+        "preferences_url": f"{site_url()}/{language}/newsletter/preferences/sample/",
+    }
+
+
+def campaign_text(*, campaign: Campaign, language: str, links: dict[str, str]) -> str:
     with translation.override(language):
         return render_to_string(
             "newsletter/email/campaign.txt",
             {
                 "body": campaign.body(language).replace("\r\n", "\n").strip(),
                 "topic": campaign.get_topic_display(),
-                "unsubscribe_url": unsubscribe,
+                **links,
             },
         )
 
@@ -137,9 +159,8 @@ def campaign_text(*, campaign: Campaign, language: str, unsubscribe: str) -> str
 def send_test(*, campaign: Campaign, to: str, language: str) -> None:
     """The campaign as a subscriber would read it, to the editor (text stored; the
     unsubscribe link is a sample that unsubscribes nobody)."""
-    sample = f"{site_url()}/{language}/newsletter/unsubscribe/sample/"
     with translation.override(language):
-        body = campaign_text(campaign=campaign, language=language, unsubscribe=sample)
+        body = campaign_text(campaign=campaign, language=language, links=sample_links(language))
         subject = _("[Test] %(subject)s") % {"subject": campaign.subject(language)}
     outbox_write(
         to=to,
@@ -169,5 +190,5 @@ def render(message: OutboxMessage) -> str | None:
     if subscriber is None or campaign is None:
         return None
     language = message.language if message.language in ("fr", "en") else "fr"
-    url = unsubscribe_url(subscriber.pk, subscriber.key, language)
-    return campaign_text(campaign=campaign, language=language, unsubscribe=url)
+    links = footer_links(subscriber.pk, subscriber.key, language)
+    return campaign_text(campaign=campaign, language=language, links=links)

@@ -1,5 +1,7 @@
 """The subscription form: an email address only, a language, topics, and for the agenda
-topic a département. A hidden honeypot field catches bots (no third-party CAPTCHA)."""
+topic a département. A hidden honeypot field catches bots (no third-party CAPTCHA).
+The preferences form (from the link of every message) is the same choices without
+the address."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,18 +13,10 @@ from liberation.places.models import Departement
 from .models import Topic
 
 
-class SubscribeForm(HoneypotMixin, DsfrFormMixin, forms.Form):
+class ChoicesForm(DsfrFormMixin, forms.Form):
+    """Language, topics (at least one) and, for the agenda, the département."""
+
     summary_labels: dict = {}
-    email = forms.EmailField(
-        label=_("Your email address"),
-        max_length=254,
-        help_text=_("Expected format: name@example.org"),
-        error_messages={
-            "required": _("Enter your email address."),
-            "invalid": _("Enter an email address in the format name@example.org."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-    )
     language = forms.ChoiceField(
         label=_("Language of the newsletter"),
         choices=[("fr", "Français"), ("en", "English")],
@@ -44,7 +38,6 @@ class SubscribeForm(HoneypotMixin, DsfrFormMixin, forms.Form):
         help_text=_("Needed for the agenda of my département."),
         error_messages={"invalid_choice": _("Choose a département from the list.")},
     )
-    homepage = honeypot_field()
 
     def __init__(self, *args, language: str = "fr", **kwargs):
         kwargs.setdefault("initial", {"language": language})
@@ -55,7 +48,7 @@ class SubscribeForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         topics = self.topics()
-        if not topics and not self.has_error("email"):
+        if not topics and not self.has_error("email"):  # SubscribeForm's address first
             self.add_error(None, _("Choose at least one topic."))
         agenda = Topic.AGENDA in topics
         if agenda and not cleaned.get("departement") and not self.has_error("departement"):
@@ -65,3 +58,19 @@ class SubscribeForm(HoneypotMixin, DsfrFormMixin, forms.Form):
     def topics(self) -> frozenset[str]:
         cleaned = getattr(self, "cleaned_data", {})
         return frozenset(topic for topic in Topic.values if cleaned.get(topic))
+
+
+class SubscribeForm(HoneypotMixin, ChoicesForm):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_("Expected format: name@example.org"),
+        error_messages={
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the format name@example.org."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    homepage = honeypot_field()
+
+    field_order = ["email", "language", "ceremonies", "agenda", "dossiers", "departement"]

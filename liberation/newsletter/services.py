@@ -62,11 +62,7 @@ def subscription_request(*, email: str, choices: Choices, now: datetime | None =
             and _recent(subscriber, now)
         )
         subscriber.status = Status.PENDING
-        subscriber.language = choices.language if choices.language in ("fr", "en") else "fr"
-        for topic in Topic.values:
-            setattr(subscriber, topic, topic in choices.topics)
-        agenda = Topic.AGENDA in choices.topics
-        subscriber.departement = choices.departement if agenda else None
+        _apply(subscriber, choices)
         subscriber.unsubscribed_at = None
         if hold:
             # The link already sent confirms these latest choices.
@@ -125,6 +121,28 @@ def subscriber_for_unsubscribe_token(token: str) -> Subscriber | None:
     if subscriber is None or not tokens.unsubscribe_valid(token, subscriber.pk, subscriber.key):
         return None
     return subscriber
+
+
+def _apply(subscriber: Subscriber, choices: Choices) -> None:
+    subscriber.language = choices.language if choices.language in ("fr", "en") else "fr"
+    for topic in Topic.values:
+        setattr(subscriber, topic, topic in choices.topics)
+    agenda = Topic.AGENDA in choices.topics
+    subscriber.departement = choices.departement if agenda else None
+
+
+def subscription_update(*, subscriber_pk: int, choices: Choices) -> bool:
+    """A confirmed subscriber changes language, topics or département (the preferences
+    page of the link in every message). Campaigns already frozen keep their recipients;
+    the next ones follow the new choices. False when the address is not (or no longer)
+    confirmed: nothing is written."""
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_pk).first()
+        if subscriber is None or subscriber.status != Status.CONFIRMED:
+            return False
+        _apply(subscriber, choices)
+        subscriber.save(update_fields=["language", *Topic.values, "departement"])
+    return True
 
 
 def subscription_cancel(*, subscriber_pk: int, now: datetime | None = None) -> bool:

@@ -5,6 +5,8 @@
   already subscribed);
 - confirm: the emailed link shows a button (a mail scanner following links confirms
   nothing); 404 for an unknown or tampered link, 410 for an expired one;
+- preferences: the other link of every message (the same signed token): language,
+  topics and département of a confirmed address; 404 for a bad link;
 - unsubscribe: the link of every message. GET shows a button; POST unsubscribes at
   once, including the one-click POST a mail client sends (RFC 8058, body
   `List-Unsubscribe=One-Click`), which carries no CSRF token: that view alone is
@@ -22,7 +24,7 @@ from liberation.core import ratelimit
 from liberation.core.private_links import language_of, private, see_other, too_many
 
 from . import services
-from .forms import SubscribeForm
+from .forms import ChoicesForm, SubscribeForm
 from .services import Choices, Confirmed
 
 
@@ -50,14 +52,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return render(request, "newsletter/subscribe.html", context, status=400)
     if not form.is_valid():
         return render(request, "newsletter/subscribe.html", {"form": form}, status=400)
-    services.subscription_request(
-        email=form.cleaned_data["email"],
-        choices=Choices(
-            language=form.cleaned_data["language"],
-            topics=form.topics(),
-            departement=form.cleaned_data.get("departement"),
-        ),
-    )
+    services.subscription_request(email=form.cleaned_data["email"], choices=_choices(form))
     return see_other(reverse("newsletter:sent"))
 
 
@@ -117,3 +112,47 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if subscriber.status == subscriber.Status.UNSUBSCRIBED:
         return render(request, "newsletter/unsubscribed.html")
     return render(request, "newsletter/unsubscribe.html", {"token": token})
+
+
+def _choices(form: ChoicesForm) -> Choices:
+    return Choices(
+        language=form.cleaned_data["language"],
+        topics=form.topics(),
+        departement=form.cleaned_data.get("departement"),
+    )
+
+
+@private
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """Change language, topics and département from the link of a message. The page
+    of an address no longer subscribed says so (subscribing again starts over)."""
+    subscriber = services.subscriber_for_unsubscribe_token(token)
+    if request.method == "POST":
+        limited = _rate_limited(request, "")
+        if limited is not None:
+            return limited
+    if subscriber is None:
+        return render(request, "newsletter/link_invalid.html", status=404)
+    if subscriber.status != subscriber.Status.CONFIRMED:
+        return render(request, "newsletter/unsubscribed.html")
+    unsubscribe_url = reverse("newsletter:unsubscribe", kwargs={"token": token})
+    if request.method == "GET":
+        initial = {
+            "language": subscriber.language,
+            "departement": subscriber.departement_id,
+            **dict.fromkeys(subscriber.topics, True),
+        }
+        context = {
+            "form": ChoicesForm(initial=initial),
+            "saved": request.GET.get("saved") == "1",
+            "unsubscribe_url": unsubscribe_url,
+        }
+        return render(request, "newsletter/preferences.html", context)
+    form = ChoicesForm(request.POST)
+    if not form.is_valid():
+        context = {"form": form, "unsubscribe_url": unsubscribe_url}
+        return render(request, "newsletter/preferences.html", context, status=400)
+    if not services.subscription_update(subscriber_pk=subscriber.pk, choices=_choices(form)):
+        return render(request, "newsletter/unsubscribed.html")
+    return see_other(request.path + "?saved=1")

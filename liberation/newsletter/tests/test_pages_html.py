@@ -34,6 +34,10 @@ def pages(client, calvados):
         found[("confirm", lang)] = client.get(f"{base}confirm/{token}/")
         found[("invalid", lang)] = client.get(f"{base}confirm/nope/")
         found[("unsubscribe", lang)] = client.get(f"{base}unsubscribe/{unsubscribe}/")
+        found[("preferences", lang)] = client.get(f"{base}preferences/{unsubscribe}/?saved=1")
+        found[("preferences-errors", lang)] = client.post(
+            f"{base}preferences/{unsubscribe}/", {"agenda": "on"}
+        )
     Subscriber.objects.filter(pk=pending.pk).update(confirm_expires_at=timezone.now())
     for lang in ("fr", "en"):
         base = f"/{lang}/newsletter/"
