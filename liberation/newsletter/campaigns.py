@@ -8,12 +8,17 @@ at a throttled rate, even if the worker is killed and restarted anywhere.
    the highest subscriber already frozen: a restart resumes, and the unique constraint
    on (campaign, subscriber) makes a batch written twice count once.
 3. `campaign_release`, repeated: under the campaign's row lock, take the budget of the
-   throttle (NEWSLETTER_SEND_RATE × seconds since the last batch, at most
-   MAX_BURST_SECONDS of it), write one outbox message per unqueued delivery and mark
+   throttle, write one outbox message per unqueued delivery and mark
    those deliveries `queued_at`, in the same transaction. A killed worker leaves both
    or neither: a delivery marked queued has exactly one message, an unmarked one none.
    Two release chains (a restart while the old one still runs) share the budget under
    the lock, so the rate holds.
+   The throttle is a token bucket kept in one column: `released_at` is the moment up to
+   which the sending is "paid". A batch of n advances it by n / rate, and the budget is
+   rate × (now − released_at), at most `_burst_seconds()` of it. A release that runs
+   late (a busy worker, the queue's polling) gets what it missed, up to the burst, and
+   no fraction of a message is lost to rounding: over any long run the average is the
+   configured rate, never less because of the release's own timing.
 4. The outbox worker sends (liberation/mail: claimed before SMTP, never twice). When no
    unqueued delivery is left, the campaign is `sent`.
 
@@ -36,7 +41,7 @@ from .models import Campaign, CampaignDelivery, Subscriber
 
 FREEZE_BATCH = 5000
 UNTHROTTLED_BATCH = 1000
-MAX_BURST_SECONDS = 2.0
+MIN_BURST_SECONDS = 5.0
 STALLED_AFTER = timedelta(seconds=30)
 
 
@@ -116,13 +121,31 @@ class Released:
     done: bool  # nothing left to release: the campaign is sent
 
 
+def _burst_seconds() -> float:
+    """How much unsent allowance a late release may catch up: a few intervals."""
+    return max(MIN_BURST_SECONDS, 3 * conf.release_interval())
+
+
+def _paid_until(campaign: Campaign, now: datetime) -> datetime:
+    """The start of the bucket: `released_at`, but never more than the burst ago."""
+    last = campaign.released_at or campaign.frozen_at or now
+    return max(last, now - timedelta(seconds=_burst_seconds()))
+
+
 def _budget(campaign: Campaign, now: datetime) -> int:
     rate = conf.send_rate()
     if rate <= 0:
         return UNTHROTTLED_BATCH
-    last = campaign.released_at or campaign.frozen_at or now
-    elapsed = min(max((now - last).total_seconds(), 0.0), MAX_BURST_SECONDS)
-    return int(rate * elapsed)
+    elapsed = max((now - _paid_until(campaign, now)).total_seconds(), 0.0)
+    return int(rate * elapsed + 1e-9)
+
+
+def _paid_after(campaign: Campaign, now: datetime, count: int) -> datetime:
+    """`released_at` after a batch of `count`: advanced by exactly what was spent."""
+    rate = conf.send_rate()
+    if rate <= 0:
+        return now
+    return _paid_until(campaign, now) + timedelta(seconds=count / rate)
 
 
 def _mark_queued(ids: list[int], now: datetime) -> None:
@@ -170,7 +193,7 @@ def campaign_release(*, campaign_id: int, now: datetime | None = None) -> Releas
         ]
         outbox_store_many(messages=messages)
         _mark_queued([row[0] for row in batch], now)
-        campaign.released_at = now
+        campaign.released_at = _paid_after(campaign, now, len(batch))
         campaign.save(update_fields=["released_at"])
     return Released(len(messages), False)
 

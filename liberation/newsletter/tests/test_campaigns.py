@@ -117,9 +117,31 @@ def test_the_throttle_releases_the_configured_rate(settings):
         for s in (0, 1, 2, 2.5, 10)
     ]
     # 10/s: nothing at once, 10 after a second, 10 more, 5 in half a second, then at
-    # most two seconds' worth after a pause (no burst).
-    assert counts == [0, 10, 10, 5, 20]
-    assert OutboxMessage.objects.count() == 45
+    # most five seconds' worth after a pause (a bounded burst).
+    assert counts == [0, 10, 10, 5, 50]
+    assert OutboxMessage.objects.count() == 75
+
+
+def test_late_and_uneven_releases_still_average_the_configured_rate(settings):
+    """A busy worker runs the releases late and unevenly (here every 1.07 to 2.9 s): the
+    rate over the run is the setting, to one message. Before the bucket carried its
+    remainder, each release lost its fraction of a message and everything beyond two
+    seconds: 60 s at 20/s released about 15/s."""
+    settings.NEWSLETTER_SEND_RATE = 20
+    subscribers_bulk(1500)
+    campaign = campaign_make()
+    start = timezone.now()
+    campaigns.campaign_send(campaign_id=campaign.pk, now=start)
+    campaigns.campaign_freeze(campaign_id=campaign.pk)
+    Campaign.objects.filter(pk=campaign.pk).update(frozen_at=start)
+    gaps = [1.07, 2.9, 1.33, 2.45, 1.61, 2.2]
+    clock, released, step = 0.0, 0, 0
+    while clock + gaps[step % len(gaps)] <= 60:
+        clock += gaps[step % len(gaps)]
+        step += 1
+        now = start + dt.timedelta(seconds=clock)
+        released += campaigns.campaign_release(campaign_id=campaign.pk, now=now).count
+    assert 20 * clock - 1 <= released <= 20 * clock
 
 
 class Killed(Exception):
