@@ -53,8 +53,16 @@ def press_badge_code(accreditation: Accreditation) -> str:
     return f"{CODE_PREFIX}-{accreditation.reference}-{_check(accreditation)}"
 
 
+CLEARED = (Accreditation.Screening.NOT_REQUIRED, Accreditation.Screening.APPROVED)
+
+
 def has_badge(accreditation: Accreditation) -> bool:
-    return accreditation.state == State.APPROVED and accreditation.erased_at is None
+    """Approved by the press office and, where the ceremony screens, by security."""
+    return (
+        accreditation.state == State.APPROVED
+        and accreditation.screening in CLEARED
+        and accreditation.erased_at is None
+    )
 
 
 def _of_ceremony(ceremony: RegistrationSettings):
@@ -62,7 +70,9 @@ def _of_ceremony(ceremony: RegistrationSettings):
 
 
 def press_entries(ceremony: RegistrationSettings) -> dict[str, dict]:
-    rows = _of_ceremony(ceremony).filter(state=State.APPROVED, erased_at__isnull=True)
+    rows = _of_ceremony(ceremony).filter(
+        state=State.APPROVED, screening__in=CLEARED, erased_at__isnull=True
+    )
     return {
         a.reference: {
             "names": press_badge_names(a),
@@ -145,7 +155,7 @@ def press_checkin_record(
         return replayed
     if accreditation.state in (State.REFUSED, State.WITHDRAWN) or accreditation.erased_at:
         return _refused("revoked", reference)
-    if accreditation.state != State.APPROVED:
+    if accreditation.state != State.APPROVED or accreditation.screening not in CLEARED:
         return _refused("not_eligible", reference)
     if names is not None and list(names) != press_badge_names(accreditation):
         return _refused("superseded", reference)

@@ -90,6 +90,12 @@ class Accreditation(models.Model):
         REFUSED = "refused", _("Refused")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Screening(models.TextChoices):
+        NOT_REQUIRED = "not_required", _("Not required")
+        PENDING = "pending", _("Awaiting the security services")
+        APPROVED = "approved", _("Approved by the security services")
+        REFUSED = "refused", _("Refused at screening")
+
     class Role(models.TextChoices):
         WRITER = "writer", _("Journalist (writing)")
         PHOTOGRAPHER = "photographer", _("Photographer")
@@ -124,6 +130,12 @@ class Accreditation(models.Model):
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_place = models.CharField(_("place of birth"), max_length=150, blank=True)
     nationality = models.CharField(_("nationality"), max_length=100, blank=True)
+
+    # Set when sent: pending if the ceremony's registrations require screening. The
+    # decision comes back in the screening app's CSV import (screening/sources.py).
+    screening = models.CharField(
+        _("screening"), max_length=20, choices=Screening, default=Screening.NOT_REQUIRED
+    )
 
     pool = models.ForeignKey(
         Pool, null=True, blank=True, on_delete=models.SET_NULL, related_name="accreditations"

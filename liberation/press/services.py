@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Min
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liberation.core.private_links import token_hash
@@ -229,6 +229,11 @@ def accreditation_submit(
             accreditation.letter_name = letter.original_name
             accreditation.letter_type = letter.content_type
             accreditation.state = State.SUBMITTED
+            accreditation.screening = (
+                Accreditation.Screening.PENDING
+                if press.ceremony.screening_required
+                else Accreditation.Screening.NOT_REQUIRED
+            )
             accreditation.submitted_at = now
             accreditation.save()
             emails.queue(accreditation=accreditation, kind=emails.Kind.RECEIVED)
@@ -331,3 +336,30 @@ def accreditation_refuse(
         accreditation.save()
         emails.queue(accreditation=accreditation, kind=emails.Kind.REFUSED)
     return accreditation
+
+
+def accreditation_screening_decide(
+    *, accreditation_id: int, approved: bool, now: dt.datetime | None = None
+) -> None:
+    """The security services' decision (through the screening import). A refusal
+    refuses the request or withdraws the accreditation (its badge is revoked, the slot
+    freed, the journalist told); an approval lets the badge be shown."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_press(Accreditation.objects.get(pk=accreditation_id).press_id)
+        accreditation = _locked(accreditation_id)
+        accreditation.screening = (
+            Accreditation.Screening.APPROVED if approved else Accreditation.Screening.REFUSED
+        )
+        fields = ["screening"]
+        if not approved and accreditation.state in COUNTED:
+            accreditation.state = State.REFUSED
+            accreditation.outlet_slot = None
+            with translation.override(accreditation.language):
+                accreditation.decision_reason = str(_("Refused at the security screening."))
+            accreditation.decided_at = now
+            accreditation.decided_by = "screening"
+            fields += ["state", "outlet_slot", "decision_reason", "decided_at", "decided_by"]
+        accreditation.save(update_fields=fields)
+        if "state" in fields:
+            emails.queue(accreditation=accreditation, kind=emails.Kind.REFUSED)

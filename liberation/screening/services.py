@@ -8,7 +8,9 @@ recorded in one transaction through registrations' `services.screening_decide` (
 frees the seats of a refusal).
 
 One row per registration (companions in extra columns), so that the security services
-can fill in the `decision` column of the exported file and send it back as it is.
+can fill in the `decision` column of the exported file and send it back as it is. Other
+apps add their people through `sources.py` (the press: one row per journalist, after
+the registrations, with a `PRESS-` reference); the `category` column says which.
 """
 
 import csv
@@ -26,11 +28,14 @@ from liberation.events.models import RegistrationSettings
 from liberation.registrations.models import AuditLog, Registration
 from liberation.registrations.services import screening_decide
 
+from .sources import Candidate, screening_sources, source_of
+
 Screening = Registration.Screening
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 DECISION_COLUMN = "decision"
 REFERENCE_COLUMN = "reference"
+CATEGORY_COLUMN = "category"
 # Values are compared accent- and case-insensitively, in English or French.
 APPROVED_VALUES = {"approved", "approve", "approuve", "accepted", "accepte", "favorable"}
 REFUSED_VALUES = {"refused", "refuse", "rejected", "rejete", "defavorable"}
@@ -73,7 +78,8 @@ def screening_export_csv(*, ceremony: RegistrationSettings, user: AbstractBaseUs
     companions_max = max(
         [ceremony.max_companions] + [len(r.companions.all()) for r in registrations]
     )
-    header = [REFERENCE_COLUMN, "seats"] + [column for _attr, column in person_fields]
+    header = [REFERENCE_COLUMN, "seats", CATEGORY_COLUMN]
+    header += [column for _attr, column in person_fields]
     for i in range(1, companions_max + 1):
         header += [f"companion_{i}_{column}" for _attr, column in person_fields]
     header.append(DECISION_COLUMN)
@@ -85,7 +91,7 @@ def screening_export_csv(*, ceremony: RegistrationSettings, user: AbstractBaseUs
     persons = 0
     for registration in registrations:
         companions = list(registration.companions.all())
-        row = [registration.reference, registration.seats]
+        row = [registration.reference, registration.seats, _("attendee")]
         row += [csv_cell(getattr(registration, attr)) for attr, _column in person_fields]
         for i in range(companions_max):
             companion = companions[i] if i < len(companions) else None
@@ -96,11 +102,22 @@ def screening_export_csv(*, ceremony: RegistrationSettings, user: AbstractBaseUs
         row.append("")
         writer.writerow(row)
         persons += 1 + len(companions)
+    others = 0
+    empty_companions = [""] * (companions_max * len(person_fields))
+    for source in screening_sources():
+        for person in source.pending(ceremony):
+            row = [f"{source.prefix}-{person.reference}", 1, str(source.category())]
+            row += [csv_cell(person.values.get(attr)) for attr, _column in person_fields]
+            writer.writerow(row + empty_companions + [""])
+            others += 1
+    detail = f"{len(registrations)} registrations, {persons} persons"
+    if others:
+        detail += f", {others} others ({', '.join(s.kind for s in screening_sources())})"
     AuditLog.objects.create(
         user=user.get_username(),
         action="screening_export",
         ceremony=ceremony,
-        detail=f"{len(registrations)} registrations, {persons} persons",
+        detail=detail,
     )
     return out.getvalue()
 
@@ -150,6 +167,39 @@ def _parse_decision(value: str) -> bool | None:
     return None
 
 
+def _registration_candidate(registration: Registration) -> Candidate:
+    return Candidate(
+        ceremony_id=registration.ceremony_id,
+        ceremony_name=registration.ceremony.name,
+        screening=registration.screening,
+        decide=lambda approved: screening_decide(registration=registration, approved=approved),
+    )
+
+
+def _candidates(references: set[str]) -> dict[str, Candidate]:
+    """Everyone the file names, registrations and the sources' people, by reference."""
+    own: dict[str, set[str]] = {}
+    sources = {}
+    plain = set()
+    for reference in references:
+        found = source_of(reference)
+        if found is None:
+            plain.add(reference)
+        else:
+            source, rest = found
+            sources[source.kind] = source
+            own.setdefault(source.kind, set()).add(rest)
+    candidates = {
+        r.reference: _registration_candidate(r)
+        for r in Registration.objects.select_related("ceremony").filter(reference__in=plain)
+    }
+    for kind, rests in own.items():
+        source = sources[kind]
+        for rest, candidate in source.find(rests).items():
+            candidates[f"{source.prefix}-{rest}"] = candidate
+    return candidates
+
+
 def screening_import_csv(
     *, ceremony: RegistrationSettings, content: bytes, user: AbstractBaseUser
 ) -> ImportResult:
@@ -192,18 +242,13 @@ def screening_import_csv(
         lines.append((reader.line_num, cells[ref_index].strip().upper(), cells[decision_index]))
 
     with transaction.atomic():
-        found = {
-            r.reference: r
-            for r in Registration.objects.select_related("ceremony").filter(
-                reference__in={reference for _line, reference, _value in lines if reference}
-            )
-        }
+        found = _candidates({reference for _line, reference, _value in lines if reference})
         seen: dict[str, int] = {}
-        decisions: list[tuple[Registration, bool]] = []
+        decisions: list[tuple[Candidate, bool]] = []
         for line, reference, value in lines:
             error = None
             approved = _parse_decision(value)
-            registration = found.get(reference)
+            candidate = found.get(reference)
             if not reference:
                 error = _("The reference is missing.")
             elif reference in seen:
@@ -211,12 +256,12 @@ def screening_import_csv(
                     "reference": reference,
                     "line": seen[reference],
                 }
-            elif registration is None:
+            elif candidate is None:
                 error = _("Unknown reference %(reference)s.") % {"reference": reference}
-            elif registration.ceremony_id != ceremony.pk:
+            elif candidate.ceremony_id != ceremony.pk:
                 error = _("Reference %(reference)s belongs to another ceremony (%(other)s).") % {
                     "reference": reference,
-                    "other": registration.ceremony.name,
+                    "other": candidate.ceremony_name,
                 }
             elif not value.strip():
                 pass  # no decision yet: left pending
@@ -224,11 +269,11 @@ def screening_import_csv(
                 error = _(
                     "The decision “%(value)s” is not understood: write “approved” or “refused”."
                 ) % {"value": value.strip()[:40]}
-            elif registration.screening == Screening.NOT_REQUIRED:
+            elif candidate.screening == Screening.NOT_REQUIRED:
                 error = _("Registration %(reference)s does not require screening.") % {
                     "reference": reference
                 }
-            elif approved and registration.screening == Screening.REFUSED:
+            elif approved and candidate.screening == Screening.REFUSED:
                 error = _(
                     "Registration %(reference)s was refused; a refusal cannot be turned "
                     "into an approval."
@@ -240,16 +285,16 @@ def screening_import_csv(
             elif not value.strip():
                 result.undecided += 1
             else:
-                decisions.append((registration, approved))
+                decisions.append((candidate, approved))
         if result.errors:
             return result
 
-        for registration, approved in decisions:
+        for candidate, approved in decisions:
             target = Screening.APPROVED if approved else Screening.REFUSED
-            if registration.screening == target:
+            if candidate.screening == target:
                 result.unchanged += 1
                 continue
-            screening_decide(registration=registration, approved=approved)
+            candidate.decide(approved)
             if approved:
                 result.approved += 1
             else:

@@ -145,6 +145,7 @@ def test_export_has_only_the_identity_fields_the_ceremony_asks_for(make_ceremony
     assert list(header) == [
         "reference",
         "seats",
+        "category",
         "surname",
         "given_names",
         "birth_date",
