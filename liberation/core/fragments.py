@@ -45,6 +45,7 @@ WATCHED_MODELS = {
     "wagtailcore.pageviewrestriction",
     "core.footersettings",
     "core.customimage",
+    "wagtaildocs.document",  # document links in an article's body (a cached fragment)
 }
 
 

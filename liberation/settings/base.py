@@ -80,6 +80,9 @@ MIDDLEWARE = [
     # Before any view reads a POST (the CSRF check reads it in process_view, which runs
     # after this), and after the user and messages are known (the 400 page's header).
     "liberation.core.middleware.FormCharsetMiddleware",
+    # Wagtail's site, route and view restrictions kept under the content version
+    # (core/serving.py): after the locale is active, before the serve view.
+    "liberation.core.serving.PageRouteCacheMiddleware",
 ]
 
 ROOT_URLCONF = "liberation.urls"
