@@ -163,6 +163,11 @@ class CeremonyPage(ContentPage):
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The ceremony cannot end before it starts.")})
 
+    @property
+    def takes_place_at(self):
+        """What cards show as the date of a ceremony (includes/card.html)."""
+        return self.starts_at
+
     def structured_data(self, *, request, url, image_url, home_url) -> list[dict]:
         """The schema.org objects of the page's <head> (core.seo): an Event, then one
         VideoObject per video."""
