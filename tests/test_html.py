@@ -326,7 +326,7 @@ def test_breadcrumb_ends_on_the_current_page(rendered):
 
 def test_filtered_listing_keeps_the_filters_and_paginates(rendered):
     soup = _soup(rendered[("section", "en")][2])
-    form = soup.find("form")
+    form = soup.select_one("main form")
     assert form["method"] == "get"
     for name in ("type", "theme", "period"):
         select = form.find("select", attrs={"name": name})
@@ -337,7 +337,7 @@ def test_filtered_listing_keeps_the_filters_and_paginates(rendered):
     filtered = _soup(rendered[("section-filtered", "en")][2])
     selected = {
         select["name"]: select.find("option", selected=True)["value"]
-        for select in filtered.find("form").find_all("select")
+        for select in filtered.select_one("main form").find_all("select")
     }
     assert selected == {"type": "article", "theme": "normandie", "period": "summer-1944"}
     titles = [h3.get_text(strip=True) for h3 in filtered.select(".fr-card__title")]

@@ -44,6 +44,7 @@ WATCHED_MODELS = {
     "wagtailcore.locale",
     "wagtailcore.pageviewrestriction",
     "core.footersettings",
+    "core.noticesettings",
     "core.customimage",
     "wagtaildocs.document",  # document links in an article's body (a cached fragment)
 }

@@ -1,5 +1,9 @@
-"""Images with mandatory alt text and credit, and the institutional page type."""
+"""Images with mandatory alt text and credit, the institutional page type, the footer
+and the site-wide notice."""
 
+import hashlib
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -93,6 +97,70 @@ class FooterSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("footer")
+
+
+@register_setting(icon="warning")
+class NoticeSettings(BaseSiteSetting):
+    """A site-wide notice above the header of every public page (DSFR "bandeau
+    d'information importante"), written in both languages, that readers may dismiss."""
+
+    class Kind(models.TextChoices):
+        INFO = "info", _("Information")
+        ALERT = "alert", _("Alert")
+        MOURNING = "mourning", _("National mourning")
+
+    enabled = models.BooleanField(_("show the notice"), default=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.INFO)
+    title_fr = models.CharField(_("title in French"), max_length=120, blank=True)
+    title_en = models.CharField(_("title in English"), max_length=120, blank=True)
+    text_fr = models.CharField(_("text in French"), max_length=300, blank=True)
+    text_en = models.CharField(_("text in English"), max_length=300, blank=True)
+    link_page = models.ForeignKey(
+        Page,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("page to read more"),
+        help_text=_("Shown in the reader's language when it is translated."),
+    )
+
+    panels = [
+        FieldPanel("enabled"),
+        FieldPanel("kind"),
+        FieldPanel("title_fr"),
+        FieldPanel("text_fr"),
+        FieldPanel("title_en"),
+        FieldPanel("text_en"),
+        FieldPanel("link_page"),
+    ]
+
+    class Meta:
+        verbose_name = _("notice")
+
+    def clean(self):
+        super().clean()
+        if self.enabled:
+            missing = {
+                name: _("A notice shown to readers needs its title in both languages.")
+                for name in ("title_fr", "title_en")
+                if not getattr(self, name).strip()
+            }
+            if missing:
+                raise ValidationError(missing)
+
+    def in_language(self, language: str) -> tuple[str, str]:
+        """(title, text) in the reader's language (French for any other)."""
+        if language.startswith("en"):
+            return self.title_en, self.text_en
+        return self.title_fr, self.text_fr
+
+    @property
+    def version(self) -> str:
+        """Changes with the notice's content: a reader who dismissed one notice sees
+        the next."""
+        parts = [self.kind, self.title_fr, self.title_en, self.text_fr, self.text_en]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
 
 
 class ContentVersion(models.Model):

@@ -96,3 +96,12 @@ def visitor(browser, live_server):
     yield open_tab
     for tab in tabs:
         tab.close()
+
+
+def tab_until(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until the focused element matches `selector` (a keyboard user's way)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached with {limit} presses of Tab")

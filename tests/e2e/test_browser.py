@@ -9,7 +9,7 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import MOBILE
+from tests.e2e.conftest import MOBILE, tab_until
 from tests.e2e.pages import YOUTUBE_EMBED
 
 pytestmark = pytest.mark.e2e
@@ -57,25 +57,17 @@ def test_skip_link_is_first_and_moves_focus_to_the_content(site, visitor):
     assert page.evaluate("document.activeElement.tagName") == "MAIN"
 
 
-def _tab_until(page, selector: str, limit: int = 40) -> None:
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"{selector} not reached with {limit} presses of Tab")
-
-
 def test_language_switcher_is_reachable_and_goes_to_the_translation(site, visitor):
     tab = visitor()
     tab.visit(site.url("article", "fr"))
     page = tab.page
-    _tab_until(page, ".fr-header__tools .fr-translate__btn")
+    tab_until(page, ".fr-header__tools .fr-translate__btn")
     page.keyboard.press("Enter")
     page.wait_for_selector(".fr-header__tools .fr-translate__btn[aria-expanded='true']")
     # The menu's links are focusable once DSFR's collapse has made them visible (on a
     # busy machine that can come after aria-expanded; tabbing earlier skips them).
     page.wait_for_selector(".fr-header__tools a[hreflang='en']", state="visible")
-    _tab_until(page, ".fr-header__tools a[hreflang='en']", limit=5)
+    tab_until(page, ".fr-header__tools a[hreflang='en']", limit=5)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url == tab.base_url + site.url("article", "en")

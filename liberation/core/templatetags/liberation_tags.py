@@ -137,6 +137,21 @@ def view_nav_links(context) -> list[dict]:
     return links
 
 
+@register.inclusion_tag("includes/notice.html", takes_context=True)
+def site_notice(context) -> dict:
+    """The site-wide notice (core.NoticeSettings) in the reader's language, if shown."""
+    from liberation.core.models import NoticeSettings
+
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    notice = NoticeSettings.for_site(site) if site is not None else None
+    if notice is None or not notice.enabled:
+        return {"notice": None}
+    title, text = notice.in_language(translation.get_language() or "fr")
+    link = notice.link_page.localized.get_url(request=request) if notice.link_page else None
+    return {"notice": notice, "title": title, "text": text, "link": link}
+
+
 @register.simple_tag(takes_context=True)
 def footer_links(context) -> list[tuple[str, str]]:
     from liberation.core.models import FooterSettings
