@@ -246,8 +246,13 @@ def test_the_seed_article_is_published_as_given(rendered):
         assert heading.get("lang") == expected_lang and desc.get("lang") == expected_lang
         time = card.select_one(".fr-card__end time")
         assert time["datetime"] == date.isoformat()
-    dates = [card.select_one("time").get_text() for card in cards]
+    dates = [card.select_one(".fr-card__end time").get_text() for card in cards]
     assert dates == ["05 mai 2025", "25 avril 2025", "24 avril 2025"]
+    # The ceremony's card says first when it takes place (issue 14), then when published.
+    assert cards[1].select_one(".fr-card__start time").get_text() == "08 mai 2025 à 19:30"
+    assert cards[1].select_one(".fr-card__end").get_text(" ", strip=True) == (
+        "Publié le 25 avril 2025"
+    )
 
 
 def test_cards_in_english_mark_the_french_titles(rendered):
@@ -255,7 +260,7 @@ def test_cards_in_english_mark_the_french_titles(rendered):
     cards = soup.find("section", attrs={"aria-labelledby": "related-heading"}).select(".fr-card")
     langs = [card.select_one("h3").get("lang") for card in cards]
     assert langs == [None, "fr", "fr"]
-    assert [card.select_one("time").get_text() for card in cards] == [
+    assert [card.select_one(".fr-card__end time").get_text() for card in cards] == [
         "5 May 2025",
         "25 April 2025",
         "24 April 2025",

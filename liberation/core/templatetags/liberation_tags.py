@@ -144,8 +144,14 @@ def site_notice(context) -> dict:
 
     request = context.get("request")
     site = Site.find_for_request(request) if request else None
-    notice = NoticeSettings.for_site(site) if site is not None else None
-    if notice is None or not notice.enabled:
+    # Read only: `NoticeSettings.for_site` would create the row on a GET, a write
+    # that replaces the content version and waits on a locked database.
+    notice = (
+        NoticeSettings.objects.filter(site=site, enabled=True).select_related("link_page").first()
+        if site is not None
+        else None
+    )
+    if notice is None:
         return {"notice": None}
     title, text = notice.in_language(translation.get_language() or "fr")
     link = notice.link_page.localized.get_url(request=request) if notice.link_page else None
