@@ -150,9 +150,10 @@ class Story(models.Model):
 
 
 class Item(models.Model):
-    """A photograph, a scan or a recording (audio, video) of a story: stored privately as sent until the worker has
-    checked and re-encoded it (`processing`), then as re-encoded (`ready`), or refused
-    with the reason shown to the contributor (`refused`, no file kept)."""
+    """A photograph, a scan or a recording (audio, video) of a story: stored privately
+    as sent until the worker has checked and re-encoded it (`processing`), then as
+    re-encoded (`ready`), or refused with the reason shown to the contributor
+    (`refused`, no file kept). A recording carries its transcript."""
 
     class State(models.TextChoices):
         PROCESSING = "processing", _("Being checked")

@@ -108,8 +108,7 @@ def media_bytes(
         if chapters:
             meta = Path(folder) / "chapters.txt"
             meta.write_text(
-                ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\n"
-                "title=Secret chapter\n"
+                ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=Secret chapter\n"
             )
             arguments += ["-f", "ffmetadata", "-i", str(meta)]
             arguments += ["-map_chapters", str(len(inputs) // 4)]

@@ -142,7 +142,8 @@ def test_polyglot_tail_is_not_copied(tmp_path):
     tail += b"<html><script>alert('polyglot')</script></html>"
     source = _write(tmp_path, media_bytes("audio", container="m4a") + tail)
     clean = avmedia.reencode(source, str(tmp_path / "out"), avmedia.probe(source, max_duration=9))
-    raw = open(clean.path, "rb").read()
+    with open(clean.path, "rb") as handle:
+        raw = handle.read()
     assert b"polyglot" not in raw and b"PE\x00\x00" not in raw
 
 
