@@ -107,10 +107,21 @@ def _unreadable() -> UploadRefused:
     )
 
 
+def _lower_priority() -> None:
+    # Re-encoding a video keeps both cores busy for tens of seconds: the web server's
+    # processes go first (`AVMEDIA_NICE`, default 10).
+    os.nice(int(getattr(settings, "AVMEDIA_NICE", 10)))
+
+
 def _run(arguments: list[str], *, timeout: float) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
-            arguments, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+            arguments,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_lower_priority,  # noqa: PLW1509 (no threads started in the child)
         )
     except subprocess.TimeoutExpired:
         raise UploadRefused(
