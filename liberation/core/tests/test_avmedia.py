@@ -147,6 +147,17 @@ def test_polyglot_tail_is_not_copied(tmp_path):
     assert b"polyglot" not in raw and b"PE\x00\x00" not in raw
 
 
+@needs_ffmpeg
+def test_memory_ceiling_applies(tmp_path, settings):
+    source = _write(tmp_path, media_bytes("audio", container="m4a"))
+    found = avmedia.probe(source, max_duration=9)
+    settings.AVMEDIA_MEMORY_MB = 8  # far below what ffmpeg needs to start
+    with pytest.raises(UploadRefused):
+        avmedia.reencode(source, str(tmp_path / "clean"), found)
+    settings.AVMEDIA_MEMORY_MB = 1024
+    assert avmedia.reencode(source, str(tmp_path / "clean"), found).content_type == "audio/mp4"
+
+
 def test_range_parsing():
     assert ranges.parse_range("", 100) is None
     assert ranges.parse_range("bytes=0-9", 100) == (0, 9)
