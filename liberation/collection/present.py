@@ -82,8 +82,10 @@ def _media_object(item: Item) -> dict:
         return {"@type": "ImageObject"}
     if not item.is_recording:
         return {"@type": "MediaObject"}
-    data = {"@type": "VideoObject" if item.is_video else "AudioObject"}
+    data = {"@type": "VideoObject" if item.is_video else "AudioObject", "name": item.caption}
     data["transcript"] = item.transcript
+    if item.story.published_at:
+        data["uploadDate"] = item.story.published_at.date().isoformat()
     if item.duration:
         data["duration"] = f"PT{round(item.duration)}S"
     return data
