@@ -13,6 +13,7 @@ form's latency while the task worker processes photographs.
    from each upload's answer to its item being ready.
 
     DATABASE_URL=postgres://… python bench/collection_upload.py [--photos 4] [--port 8111]
+    … bench/collection_upload.py --video 60 --photos 1 --repeat 1   (a 720p video instead)
 
 Uses the database of DATABASE_URL (migrated first) and settings.dev (DEBUG on: static
 files served by Django, templates not cached: a pessimistic server). Prints figures,
@@ -68,7 +69,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def in_process(data: bytes, repeat: int) -> dict:
+def in_process(data: bytes, repeat: int, name: str = "p.jpg") -> dict:
     from django.conf import settings
 
     settings.COLLECTION_PRIVATE_ROOT = PRIVATE
@@ -83,7 +84,7 @@ def in_process(data: bytes, repeat: int) -> dict:
     try:
         for _ in range(repeat):
             start = time.perf_counter()
-            item = items.item_add(story_id=story.pk, name="p.jpg", data=data, caption="c")
+            item = items.item_add(story_id=story.pk, name=name, data=data, caption="c")
             request_ms.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
             assert items.item_process(item_id=item.pk) == "ready"
@@ -176,7 +177,9 @@ def form_loop(base: str, token: str, stop: threading.Event, out: list) -> None:
         n += 1
 
 
-def with_server(data: bytes, port: int, photos: int, idle_seconds: float) -> dict:
+def with_server(
+    data: bytes, port: int, photos: int, idle_seconds: float, name: str = "photo.jpg"
+) -> dict:
     import requests
 
     from liberation.collection.factories import story_make
@@ -215,7 +218,7 @@ def with_server(data: bytes, port: int, photos: int, idle_seconds: float) -> dic
             response = uploader.post(
                 items_url,
                 data={"caption": f"Photo {n}", "csrfmiddlewaretoken": csrf},
-                files={"file": ("photo.jpg", data, "image/jpeg")},
+                files={"file": (name, data, "application/octet-stream")},
                 headers={"Referer": items_url},
                 allow_redirects=False,
             )
@@ -223,7 +226,7 @@ def with_server(data: bytes, port: int, photos: int, idle_seconds: float) -> dic
             upload_ms.append((time.perf_counter() - start) * 1000)
             answered.append(time.perf_counter())
         ready_at: dict[int, float] = {}
-        deadline = time.perf_counter() + 120
+        deadline = time.perf_counter() + 600
         while len(ready_at) < photos and time.perf_counter() < deadline:
             for pk, state in Item.objects.filter(story=story).values_list("pk", "state"):
                 if state != Item.State.PROCESSING and pk not in ready_at:
@@ -260,6 +263,12 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=4)
     parser.add_argument("--port", type=int, default=8111)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--video",
+        type=int,
+        default=0,
+        help="upload a generated 1280x720 video of this many seconds instead of photos",
+    )
     args = parser.parse_args()
 
     import django
@@ -268,22 +277,32 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    data = photo()
+    name = "photo.jpg"
+    if args.video:
+        from bench.collection_media import generate
+
+        name = "video.mp4"
+        with tempfile.TemporaryDirectory() as folder:
+            path = generate(Path(folder), name, seconds=args.video, size="1280x720")
+            data = path.read_bytes()
+        print(f"video: {len(data) / 1024 / 1024:.1f} MB, {args.video} s 720p30 with GPS")
+    else:
+        data = photo()
     load = Path("/proc/loadavg").read_text().split()[:3]
-    print(f"photo: {len(data) / 1024 / 1024:.1f} MB JPEG with EXIF/GPS; load {' '.join(load)}")
-    local = in_process(data, args.repeat)
+    print(f"file: {len(data) / 1024 / 1024:.1f} MB with EXIF/GPS; load {' '.join(load)}")
+    local = in_process(data, args.repeat, name)
     print(
         f"request part (item_add): median {local['request_ms_median']} ms; "
         f"worker part (item_process): median {local['worker_ms_median']} ms, "
         f"max {local['worker_ms_max']} ms, {local['bytes_out'] / 1024 / 1024:.1f} MB out"
     )
-    served = with_server(data, args.port, args.photos, args.idle_seconds)
+    served = with_server(data, args.port, args.photos, args.idle_seconds, name)
     print(
         f"story form idle: p50 {served['idle_p50_ms']} ms, p95 {served['idle_p95_ms']} ms "
         f"({served['idle_requests']} requests)"
     )
     print(
-        f"story form while {args.photos} photos upload and process: p50 {served['busy_p50_ms']} "
+        f"story form while {args.photos} {name} upload and process: p50 {served['busy_p50_ms']} "
         f"ms, p95 {served['busy_p95_ms']} ms ({served['busy_requests']} requests)"
     )
     print(
@@ -296,7 +315,8 @@ def main() -> None:
         json.dumps(
             {
                 "bench": "collection_upload",
-                "photo_mb": round(len(data) / 1024 / 1024, 1),
+                "file": name,
+                "file_mb": round(len(data) / 1024 / 1024, 1),
                 **local,
                 **served,
                 "load_before": load,

@@ -82,3 +82,33 @@ def item_ready(*, story: Story, caption: str = "Photo", data: bytes | None = Non
         caption=caption,
         date="juin 1944",
     )
+
+
+# The first bytes of an MP4, then a known pattern (range tests compare slices of it).
+RECORDING = b"\x00\x00\x00\x20ftypM4V " + bytes(range(256)) * 8
+
+
+def recording_ready(*, story: Story, kind: str = "video", transcript: str = "") -> Item:
+    """A processed recording ("video" or "audio"), as the worker leaves it (its bytes
+    are not a playable file: no ffmpeg needed)."""
+    from django.core.files.base import ContentFile
+
+    from .storage import private_storage
+
+    extension = ".mp4" if kind == "video" else ".m4a"
+    name = private_storage().save(
+        f"collection/test/{secrets.token_hex(8)}{extension}", ContentFile(RECORDING)
+    )
+    return Item.objects.create(
+        story=story,
+        state=Item.State.READY,
+        file=name,
+        original_name=f"temoignage{extension}",
+        content_type=f"{kind}/mp4",
+        size=len(RECORDING),
+        width=320 if kind == "video" else None,
+        height=240 if kind == "video" else None,
+        caption=f"Témoignage ({kind})",
+        transcript=transcript,
+        duration=65.4,
+    )

@@ -14,10 +14,13 @@ from django.utils.translation import pgettext_lazy
 from liberation.core.forms import DsfrFormMixin, HoneypotMixin, TypedTextField, honeypot_field
 from liberation.places.forms import CommuneField
 
-from .items import MAX_ITEMS, MAX_SIZE
+from .items import MAX_ITEMS, MAX_SIZE, media_max_seconds, media_max_size
 from .models import Story
 
-ACCEPT = ".jpg,.jpeg,.png,.tif,.tiff,.pdf,image/jpeg,image/png,image/tiff,application/pdf"
+ACCEPT = (
+    ".jpg,.jpeg,.png,.tif,.tiff,.pdf,image/jpeg,image/png,image/tiff,application/pdf,"
+    ".mp4,.m4a,.m4v,.mov,.webm,.mkv,.ogg,.oga,.opus,.mp3,.wav,.flac,audio/*,video/*"
+)
 
 
 class IsoDateInput(forms.DateInput):
@@ -188,7 +191,7 @@ class RightsForm(PartForm):
 class ItemForm(DsfrFormMixin, forms.Form):
     summary_labels: dict = {}
     file = forms.FileField(
-        label=_("Photograph or scan"),
+        label=_("Photograph, scan or recording"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={"required": _("Choose a file to add.")},
     )
@@ -204,13 +207,31 @@ class ItemForm(DsfrFormMixin, forms.Form):
         required=False,
         help_text=_("As precise as you know it, e.g. “25 August 1944” or “summer 1944”."),
     )
+    transcript = forms.CharField(
+        label=_("Transcript (for a recording)"),
+        max_length=50_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "What is said in the recording, and for a video what is seen when it matters. "
+            "A recording is published only with its transcript (for deaf and hard of "
+            "hearing visitors); if you cannot write it, the historians may."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Formatted here, in the request's language (not once, at import).
         self.fields["file"].help_text = _(
-            "JPEG, PNG, TIFF or PDF, at most %(size)s MB; at most %(count)s files."
-        ) % {"size": MAX_SIZE // 1024 // 1024, "count": MAX_ITEMS}
+            "JPEG, PNG, TIFF or PDF, at most %(size)s MB; a recording (MP4, M4A, MOV, "
+            "WebM, MKV, Ogg, MP3, WAV, FLAC), at most %(media)s MB and %(minutes)s "
+            "minutes; at most %(count)s files."
+        ) % {
+            "size": MAX_SIZE // 1024 // 1024,
+            "media": media_max_size() // 1024 // 1024,
+            "minutes": media_max_seconds() // 60,
+            "count": MAX_ITEMS,
+        }
         self.fields["file"].widget.attrs["class"] = "fr-upload"
         self.decorate()
         self.fields["file"].widget.attrs["class"] = "fr-upload"

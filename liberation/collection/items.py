@@ -1,33 +1,41 @@
-"""A story's items: photographs and scans (JPEG, PNG, TIFF, PDF), each with a caption
-and a date, checked by content and re-encoded without their metadata.
+"""A story's items: photographs and scans (JPEG, PNG, TIFF, PDF) and audio or video
+recordings, each with a caption and a date (a recording also with its transcript),
+checked by content and re-encoded without their metadata.
 
-Two steps, so that a 20 MB photograph does not hold the web worker:
+Two steps, so that a 20 MB photograph or a 200 MB film does not hold the web worker:
 
-1. `item_add`, in the request: the cheap checks (size, count, type by the first bytes,
-   the name's extension agreeing with it) and the file stored as sent in private
-   storage, the item `processing`; then the task `item_process_task` is enqueued.
+1. `item_add`, in the request: the cheap checks (size by type, count, type by the first
+   bytes, the name's extension agreeing with it) and the file stored as sent in private
+   storage (an upload Django spooled to disk is copied, not read into memory), the item
+   `processing`; then the task `item_process_task` is enqueued.
 2. `item_process`, in the task worker: `core.uploads` checks a PDF (complete, no
    executable inside) or re-encodes an image from its pixels alone (EXIF, GPS, XMP,
    ICC gone; a TIFF becomes a PNG), under a pixel limit that refuses decompression
-   bombs before decoding. The item becomes `ready` with the clean file, or `refused`
-   with the reason (in the contributor's language) and no file. The file as sent is
-   deleted either way.
+   bombs before decoding; `core.avmedia` probes a recording (allowed containers and
+   codecs, duration limit) and re-encodes it with ffmpeg (audio → AAC in M4A, video →
+   H.264 at most 720p + AAC in MP4; no metadata, no chapters). The item becomes `ready`
+   with the clean file, or `refused` with the reason (in the contributor's language)
+   and no file. The file as sent is deleted either way.
 
 Nothing is ever served from storage before a moderator publishes the story, except to
-the contributor (their link) and to moderators. Audio and video are not accepted:
-their metadata cannot be removed without a media toolkit that is not installed
-(docs/collection.md).
+the contributor (their link) and to moderators. A recording is published only with its
+transcript (moderation.py).
 """
 
 import secrets
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from liberation.core import uploads
+from liberation.core import avmedia, uploads
 
 from .models import Item, Story
 from .services import CollectionError, audit, check_editable, locked
@@ -44,32 +52,91 @@ ACCEPTED = {
 STALE_AFTER = timedelta(minutes=10)
 
 
-def _too_large(size: int) -> CollectionError:
+def media_max_size() -> int:
+    """Bytes a recording may weigh as sent (`COLLECTION_MEDIA_MAX_MB`, default 200)."""
+    return int(getattr(settings, "COLLECTION_MEDIA_MAX_MB", 200)) * 1024 * 1024
+
+
+def media_max_seconds() -> int:
+    """How long a recording may last (`COLLECTION_MEDIA_MAX_MINUTES`, default 30)."""
+    return int(getattr(settings, "COLLECTION_MEDIA_MAX_MINUTES", 30)) * 60
+
+
+def max_upload() -> int:
+    """The largest file of any accepted type."""
+    return max(MAX_SIZE, media_max_size())
+
+
+def _too_large(size: int, limit: int = 0) -> CollectionError:
     return CollectionError(
         "too_large",
         _("This file is too large (%(size)s MB); at most %(max)s MB per file.")
-        % {"size": round(size / 1024 / 1024, 1), "max": MAX_SIZE // 1024 // 1024},
+        % {"size": round(size / 1024 / 1024, 1), "max": (limit or MAX_SIZE) // 1024 // 1024},
     )
+
+
+def _head_and_size(data) -> tuple[bytes, int]:
+    if isinstance(data, bytes):
+        return data[:16], len(data)
+    data.seek(0)
+    head = data.read(16)
+    data.seek(0)
+    return head, data.size
+
+
+def _check_type(*, name: str, head: bytes, size: int) -> str:
+    """The type the content says, refused unless accepted, within its size, and named
+    for what it is."""
+    content_type = uploads.sniff(head)
+    accepted = ACCEPTED
+    if content_type not in ACCEPTED:
+        content_type = avmedia.sniff(head)
+        if not content_type:
+            raise CollectionError(
+                "type",
+                _(
+                    "Only JPEG, PNG, TIFF and PDF files, and audio or video recordings "
+                    "(MP4, M4A, MOV, WebM, MKV, Ogg, MP3, WAV, FLAC) are accepted."
+                ),
+            )
+        if not avmedia.available():
+            raise CollectionError(
+                "type",
+                _("Audio and video recordings cannot be received at the moment; retry later."),
+            )
+        if size > media_max_size():
+            raise _too_large(size, media_max_size())
+        accepted = avmedia.EXTENSIONS
+    elif size > MAX_SIZE:
+        raise _too_large(size)
+    try:
+        uploads.name_agrees(name=name, content_type=content_type, accepted=accepted)
+    except uploads.UploadRefused as refused:
+        raise CollectionError(refused.code, refused.message) from None
+    return content_type
 
 
 def _folder() -> str:
     return timezone.now().strftime("collection/%Y/%m")
 
 
-def item_add(*, story_id: int, name: str, data: bytes, caption: str, date: str = "") -> Item:
+def item_add(
+    *,
+    story_id: int,
+    name: str,
+    data: bytes | File,
+    caption: str,
+    date: str = "",
+    transcript: str = "",
+) -> Item:
     """Check cheaply, store as sent, record; the task does the rest. Nothing stays
-    behind on a refusal."""
-    if len(data) > MAX_SIZE:
-        raise _too_large(len(data))
-    if not data:
+    behind on a refusal. `data` is the bytes or the uploaded file (not read whole)."""
+    head, size = _head_and_size(data)
+    if size > max_upload():
+        raise _too_large(size, max_upload())
+    if not size:
         raise CollectionError("file", _("This file is empty."))
-    content_type = uploads.sniff(data[:16])
-    if content_type not in ACCEPTED:
-        raise CollectionError("type", _("Only JPEG, PNG, TIFF and PDF files are accepted."))
-    try:
-        uploads.name_agrees(name=name, content_type=content_type, accepted=ACCEPTED)
-    except uploads.UploadRefused as refused:
-        raise CollectionError(refused.code, refused.message) from None
+    content_type = _check_type(name=name, head=head, size=size)
     storage = private_storage()
     stored = ""
     try:
@@ -81,17 +148,17 @@ def item_add(*, story_id: int, name: str, data: bytes, caption: str, date: str =
                     "too_many",
                     _("At most %(n)s files per story: remove one first.") % {"n": MAX_ITEMS},
                 )
-            stored = storage.save(
-                f"{_folder()}/incoming-{secrets.token_hex(16)}", ContentFile(data)
-            )
+            content = ContentFile(data) if isinstance(data, bytes) else data
+            stored = storage.save(f"{_folder()}/incoming-{secrets.token_hex(16)}", content)
             item = Item.objects.create(
                 story=story,
                 file=stored,
                 original_name=uploads.safe_name(name),
                 content_type=content_type,
-                size=len(data),
+                size=size,
                 caption=caption,
                 date=date,
+                transcript=transcript.strip(),
             )
             audit(story=story, action="item:added", detail=item.public_id)
     except BaseException:
@@ -132,6 +199,8 @@ def item_process(*, item_id: int) -> str:
     item = Item.objects.select_related("story").filter(pk=item_id).first()
     if item is None or item.state != Item.State.PROCESSING:
         return "gone"
+    if item.content_type in avmedia.EXTENSIONS:
+        return _recording_process(item)
     storage = private_storage()
     try:
         with storage.open(item.file.name, "rb") as handle:
@@ -158,6 +227,45 @@ def item_process(*, item_id: int) -> str:
         size=len(clean.data),
         width=clean.width or None,
         height=clean.height or None,
+    )
+    if not done:
+        storage.delete(name)
+        return "gone"
+    return "ready"
+
+
+def _recording_process(item: Item) -> str:
+    """Probe and re-encode a recording through files in a private temporary folder
+    (ffmpeg reads files; a recording is not held in memory), removed whatever happens."""
+    storage = private_storage()
+    with tempfile.TemporaryDirectory(prefix="collection-") as folder:
+        source, target = Path(folder) / "source", Path(folder) / "clean"
+        try:
+            with storage.open(item.file.name, "rb") as handle, open(source, "wb") as out:
+                shutil.copyfileobj(handle, out, 1024 * 1024)
+        except (FileNotFoundError, OSError):
+            return "gone"
+        with translation.override(item.story.contributor_language):
+            try:
+                found = avmedia.probe(str(source), max_duration=media_max_seconds())
+                clean = avmedia.reencode(str(source), str(target), found)
+            except uploads.UploadRefused as refused:
+                message = refused.message
+                done = _finish(item.pk, state=Item.State.REFUSED, refusal=message, file="", size=0)
+                return "refused" if done else "gone"
+        extension = avmedia.STORED_EXTENSION[clean.content_type]
+        with open(target, "rb") as handle:
+            name = storage.save(f"{_folder()}/{secrets.token_hex(16)}{extension}", File(handle))
+        size = target.stat().st_size
+    done = _finish(
+        item.pk,
+        state=Item.State.READY,
+        file=name,
+        content_type=clean.content_type,
+        size=size,
+        width=clean.width or None,
+        height=clean.height or None,
+        duration=round(clean.duration, 2),
     )
     if not done:
         storage.delete(name)

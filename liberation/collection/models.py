@@ -1,5 +1,5 @@
 """The collection: stories contributed by the public (testimonies, family archives) and
-their items (photographs, scans), moderated before anything is shown.
+their items (photographs, scans, recordings), moderated before anything is shown.
 
 A contributor has no account: they reach their story through an emailed link carrying
 a secret token, of which only the SHA-256 is stored (`token_hash`). Public addresses
@@ -150,9 +150,10 @@ class Story(models.Model):
 
 
 class Item(models.Model):
-    """A photograph or a scan of a story: stored privately as sent until the worker has
-    checked and re-encoded it (`processing`), then as re-encoded (`ready`), or refused
-    with the reason shown to the contributor (`refused`, no file kept)."""
+    """A photograph, a scan or a recording (audio, video) of a story: stored privately
+    as sent until the worker has checked and re-encoded it (`processing`), then as
+    re-encoded (`ready`), or refused with the reason shown to the contributor
+    (`refused`, no file kept). A recording carries its transcript."""
 
     class State(models.TextChoices):
         PROCESSING = "processing", _("Being checked")
@@ -170,6 +171,9 @@ class Item(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     caption = models.CharField(_("caption"), max_length=500)
     date = models.CharField(_("date"), max_length=60, blank=True)
+    # A recording's text alternative (WCAG 1.2.1, RGAA 4.1): required to publish it.
+    transcript = models.TextField(_("transcript"), max_length=50_000, blank=True)
+    duration = models.FloatField(null=True, blank=True)  # seconds, a recording's
     refusal = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -184,6 +188,18 @@ class Item(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def is_audio(self) -> bool:
+        return self.content_type.startswith("audio/")
+
+    @property
+    def is_video(self) -> bool:
+        return self.content_type.startswith("video/")
+
+    @property
+    def is_recording(self) -> bool:
+        return self.is_audio or self.is_video
 
 
 class AuditEntry(models.Model):

@@ -1,5 +1,7 @@
 """Moderation: historians move a sent story to published, private or rejected, and
-edit the captions of its items.
+edit the captions of its items and the transcripts of its recordings. A story with a
+recording without a transcript is not published (WCAG 1.2.1, RGAA 4.1: a recording's
+text alternative).
 
 A move is allowed by `MOVES` only, checked on the locked story row, audited in the same
 transaction; publishing and rejecting queue the contributor's email in that transaction
@@ -23,6 +25,13 @@ MOVES = {
     State.REJECTED: {State.PRIVATE, State.PUBLISHED},
 }
 MAX_CAPTION = 500
+MAX_TRANSCRIPT = 50_000
+
+
+def missing_transcripts(story: Story) -> list[Item]:
+    """The story's ready recordings that have no transcript yet."""
+    ready = story.items.filter(state=Item.State.READY, transcript="")
+    return [item for item in ready if item.is_recording]
 
 
 def story_moderate(*, story_id: int, to_state: str, user, reason: str = "") -> Story:
@@ -42,6 +51,15 @@ def story_moderate(*, story_id: int, to_state: str, user, reason: str = "") -> S
             raise CollectionError("reason", _("Give the reason: it is sent to the contributor."))
         if to_state == State.PUBLISHED and not story.items.filter(state=Item.State.READY).exists():
             raise CollectionError("empty", _("A story without any item cannot be published."))
+        if to_state == State.PUBLISHED and (untold := missing_transcripts(story)):
+            raise CollectionError(
+                "transcript",
+                _(
+                    "A recording is published only with its transcript: write the "
+                    "transcript of “%(caption)s” first, then publish."
+                )
+                % {"caption": untold[0].caption},
+            )
         before = story.state
         now = timezone.now()
         story.state = to_state
@@ -65,23 +83,35 @@ def story_moderate(*, story_id: int, to_state: str, user, reason: str = "") -> S
     return story
 
 
-def captions_update(*, story_id: int, captions: dict[str, str], user) -> int:
-    """Historians' edits of captions (item public id → caption); returns how many
-    changed. Empty captions are refused: the caption is the image's alternative text."""
+def captions_update(
+    *, story_id: int, captions: dict[str, str], user, transcripts: dict[str, str] | None = None
+) -> int:
+    """Historians' edits of captions and of recordings' transcripts (item public id →
+    text); returns how many items changed. Empty captions are refused: the caption is
+    the image's alternative text. A published recording's transcript cannot be emptied."""
+    transcripts = transcripts or {}
     with transaction.atomic():
         story = locked(story_id)
         if story.state == State.WITHDRAWN:
             raise CollectionError("state", _("This story was withdrawn by its contributor."))
         changed = 0
-        for item in story.items.filter(public_id__in=list(captions)):
-            caption = " ".join(captions[item.public_id].split())[:MAX_CAPTION]
+        for item in story.items.filter(public_id__in=list(captions) + list(transcripts)):
+            caption = " ".join(captions.get(item.public_id, item.caption).split())[:MAX_CAPTION]
             if not caption:
                 raise CollectionError(
                     "caption", _("Every item needs a caption: it is the image's text alternative.")
                 )
-            if caption != item.caption:
-                item.caption = caption
-                item.save(update_fields=["caption"])
+            transcript = item.transcript
+            if item.is_recording and item.public_id in transcripts:
+                transcript = transcripts[item.public_id].strip()[:MAX_TRANSCRIPT]
+                if not transcript and story.state == State.PUBLISHED:
+                    raise CollectionError(
+                        "transcript",
+                        _("A published recording keeps its transcript: it cannot be emptied."),
+                    )
+            if (caption, transcript) != (item.caption, item.transcript):
+                item.caption, item.transcript = caption, transcript
+                item.save(update_fields=["caption", "transcript"])
                 changed += 1
         if changed:
             audit(story=story, action="captions", by="moderator", actor=user, detail=str(changed))

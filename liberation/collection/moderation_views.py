@@ -1,6 +1,6 @@
 """The historians' pages in the Wagtail admin: the list of stories by state, a story
 with its items (previewed through a private view), its moderation actions (publish,
-keep private, reject with a reason) and its captions' edit.
+keep private, reject with a reason) and its captions' and transcripts' edit.
 
 Every view first checks the `collection.moderate_story` permission (the historians'
 group, staff.py; superusers have it), else 404. Actions parse a form, call one service
@@ -19,13 +19,11 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from liberation.core import uploads
-
 from . import emails, moderation, present
 from .forms import RejectForm
 from .models import Item, Story
 from .services import CollectionError
-from .storage import private_storage
+from .views import file_response
 
 State = Story.State
 PER_PAGE = 50
@@ -172,17 +170,20 @@ class ModerateView(StoryMixin, View):
 class CaptionsView(StoryMixin, View):
     def post(self, request, public_id):
         story = self.get_story()
-        captions = {
-            item.public_id: request.POST.get(f"caption-{item.public_id}", item.caption)
-            for item in story.items.all()
-        }
+        captions, transcripts = {}, {}
+        for item in story.items.all():
+            captions[item.public_id] = request.POST.get(f"caption-{item.public_id}", item.caption)
+            if item.is_recording:
+                transcripts[item.public_id] = request.POST.get(
+                    f"transcript-{item.public_id}", item.transcript
+                )
         try:
             changed = moderation.captions_update(
-                story_id=story.pk, captions=captions, user=request.user
+                story_id=story.pk, captions=captions, transcripts=transcripts, user=request.user
             )
         except CollectionError as error:
             return self._again(request, error=error.message, status=400)
-        messages.success(request, _("%(n)s caption(s) changed.") % {"n": changed})
+        messages.success(request, _("%(n)s item(s) changed.") % {"n": changed})
         return redirect("collection_moderation:story", story.public_id)
 
 
@@ -194,11 +195,4 @@ class ItemFileView(StoryMixin, View):
         item = story.items.filter(public_id=item_id, state=Item.State.READY).first()
         if item is None:
             raise Http404
-        extension = uploads.STORED_EXTENSION.get(item.content_type, "")
-        return uploads.private_file_response(
-            private_storage().open(item.file.name, "rb"),
-            filename=f"{item.public_id}{extension}",
-            content_type=item.content_type,
-            as_attachment=not item.is_image,
-            cache="private, no-store",
-        )
+        return file_response(request, item, cache="private, no-store")

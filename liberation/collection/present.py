@@ -67,6 +67,30 @@ def period_iso(story: Story) -> str:
     return story.date_from.isoformat() if story.date_from else ""
 
 
+def duration_label(seconds: float | None) -> str:
+    """A recording's length as people read it: "4:05", "1:02:09"."""
+    if not seconds:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def _media_object(item: Item) -> dict:
+    if item.is_image:
+        return {"@type": "ImageObject"}
+    if not item.is_recording:
+        return {"@type": "MediaObject"}
+    data = {"@type": "VideoObject" if item.is_video else "AudioObject", "name": item.caption}
+    data["transcript"] = item.transcript
+    if item.story.published_at:
+        data["uploadDate"] = item.story.published_at.date().isoformat()
+    if item.duration:
+        data["duration"] = f"PT{round(item.duration)}S"
+    return data
+
+
 def story_json_ld(story: Story, items: list[Item], *, request) -> dict:
     url = absolute_url(story_url(story), request)
     data = {
@@ -83,7 +107,7 @@ def story_json_ld(story: Story, items: list[Item], *, request) -> dict:
         "isAccessibleForFree": True,
         "associatedMedia": [
             {
-                "@type": "ImageObject" if item.is_image else "MediaObject",
+                **_media_object(item),
                 "contentUrl": absolute_url(item_url(story, item), request),
                 "caption": item.caption,
                 "encodingFormat": item.content_type,
@@ -115,7 +139,10 @@ def story_context(story: Story, *, request) -> dict:
     items = list(story.items.filter(state=Item.State.READY))
     return {
         "story": story,
-        "items": [{"item": item, "url": item_url(story, item)} for item in items],
+        "items": [
+            {"item": item, "url": item_url(story, item), "duration": duration_label(item.duration)}
+            for item in items
+        ],
         "licence_url": licence_url(story),
         "licence_label": licence_label(story),
         "canonical": absolute_url(story_url(story), request),

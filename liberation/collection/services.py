@@ -273,6 +273,8 @@ def story_data_export(*, story: Story) -> dict:
             {
                 "caption": item.caption,
                 "date": item.date,
+                "transcript": item.transcript,
+                "duration_seconds": item.duration,
                 "original_name": item.original_name,
                 "content_type": item.content_type,
                 "size": item.size,

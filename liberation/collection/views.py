@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liberation.core import private_links, uploads
+from liberation.core import avmedia, private_links, ranges, uploads
 from liberation.core.forms import BOT_REFUSAL
 from liberation.core.private_links import language_of, private, see_other
 
@@ -39,8 +39,8 @@ State = Story.State
 PUBLIC_MAX_AGE = 300  # seconds: a withdrawn story's files are gone from caches after it
 STATUS_FOR = {"not_editable": 409, "not_withdrawable": 409, "too_many": 409, "too_large": 413}
 STATUS_FOR |= {"incomplete": 409}
-# A request body beyond this is refused before it is read (the file limit plus the form).
-MAX_BODY = items.MAX_SIZE + 256 * 1024
+# A request body beyond the largest file plus this is refused before it is read.
+FORM_ALLOWANCE = 256 * 1024 + 50_000 * 4  # the fields, a long transcript in UTF-8
 
 
 def with_story(view):
@@ -183,10 +183,10 @@ def item_add(request: HttpRequest, story: Story, token: str) -> HttpResponse:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > MAX_BODY:
+    if length > items.max_upload() + FORM_ALLOWANCE:
         # Refused before the body is read: a 2 GB upload costs no memory or disk.
         refusal = _("This file is too large; at most %(max)s MB per file.") % {
-            "max": items.MAX_SIZE // 1024 // 1024
+            "max": items.max_upload() // 1024 // 1024
         }
         response = _items_page(request, story, token, status=413, refusal=refusal)
         response["Connection"] = "close"
@@ -196,14 +196,13 @@ def item_add(request: HttpRequest, story: Story, token: str) -> HttpResponse:
         return _items_page(request, story, token, form=form, status=400)
     upload = form.cleaned_data["file"]
     try:
-        if upload.size > items.MAX_SIZE:
-            raise items._too_large(upload.size)
         items.item_add(
             story_id=story.pk,
             name=upload.name,
-            data=upload.read(),
+            data=upload,
             caption=form.cleaned_data["caption"],
             date=form.cleaned_data["date"],
+            transcript=form.cleaned_data["transcript"],
         )
     except CollectionError as error:
         form.add_error("file", error.message)
@@ -224,8 +223,19 @@ def item_delete(request: HttpRequest, story: Story, token: str, item_id: str) ->
     return see_other(space_url(token, "items"))
 
 
-def _file_response(item, *, cache: str) -> HttpResponse:
+def file_response(request, item, *, cache: str) -> HttpResponse:
+    """A ready item's file: a recording with byte ranges (players seek), inline; an
+    image inline; a PDF downloaded."""
     handle = private_storage().open(item.file.name, "rb")
+    if item.is_recording:
+        return ranges.ranged_file_response(
+            request,
+            handle,
+            size=item.size,
+            filename=f"{item.public_id}{avmedia.STORED_EXTENSION.get(item.content_type, '')}",
+            content_type=item.content_type,
+            cache=cache,
+        )
     extension = uploads.STORED_EXTENSION.get(item.content_type, "")
     return uploads.private_file_response(
         handle,
@@ -242,7 +252,7 @@ def item_file(request: HttpRequest, story: Story, token: str, item_id: str) -> H
     item = items.item_visible(story=story, item_public_id=item_id)
     if item is None:
         raise Http404
-    return _file_response(item, cache="private, no-store")
+    return file_response(request, item, cache="private, no-store")
 
 
 # -- send, withdraw, data --------------------------------------------------------------
@@ -321,4 +331,4 @@ def public_file(request: HttpRequest, public_id: str, item_id: str) -> HttpRespo
     item = items.item_visible(story=story, item_public_id=item_id) if story else None
     if item is None:
         raise Http404
-    return _file_response(item, cache=f"public, max-age={PUBLIC_MAX_AGE}")
+    return file_response(request, item, cache=f"public, max-age={PUBLIC_MAX_AGE}")

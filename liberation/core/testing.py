@@ -74,3 +74,54 @@ def nu_html_errors(pages: dict[str, str], folder: Path) -> list[tuple[str, str, 
         (names.get(m.get("url", ""), m.get("url", "")), m.get("message", ""), m.get("extract", ""))
         for m in messages
     ]
+
+
+needs_ffmpeg = pytest.mark.skipif(
+    not (shutil.which("ffmpeg") and shutil.which("ffprobe")),
+    reason="ffmpeg is not installed (Debian: apt-get install -y ffmpeg; .ci/run does it)",
+)
+
+
+def media_bytes(
+    kind: str = "video",
+    *,
+    seconds: float = 1,
+    size: str = "160x120",
+    audio: bool = True,
+    container: str = "mp4",
+    metadata: dict[str, str] | None = None,
+    chapters: bool = False,
+) -> bytes:
+    """A tiny recording made by ffmpeg from its test sources (lavfi `testsrc`, `sine`),
+    tagged with `metadata` (e.g. a GPS position) and optionally a chapter."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"out.{container}"
+        arguments = ["ffmpeg", "-v", "error", "-nostdin", "-y"]
+        inputs = []
+        if kind == "video":
+            inputs += ["-f", "lavfi", "-i", f"testsrc=size={size}:rate=10:duration={seconds}"]
+        if audio or kind == "audio":
+            inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+        arguments += inputs
+        if chapters:
+            meta = Path(folder) / "chapters.txt"
+            meta.write_text(
+                ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=500\ntitle=Secret chapter\n"
+            )
+            arguments += ["-f", "ffmetadata", "-i", str(meta)]
+            arguments += ["-map_chapters", str(len(inputs) // 4)]
+            arguments += ["-map", "0"] + (["-map", "1"] if len(inputs) == 8 else [])
+        for key, value in (metadata or {}).items():
+            arguments += ["-metadata", f"{key}={value}"]
+        if kind == "video":
+            codec = ["-c:v", "libx264", "-preset", "ultrafast"]
+            if container == "webm":
+                codec = ["-c:v", "libvpx", "-deadline", "realtime", "-c:a", "libopus"]
+            arguments += codec
+        elif container == "ogg":
+            arguments += ["-c:a", "libopus"]
+        arguments.append(str(out))
+        subprocess.run(arguments, check=True, capture_output=True)
+        return out.read_bytes()

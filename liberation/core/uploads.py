@@ -67,8 +67,9 @@ def sniff(head: bytes) -> str:
     return ""
 
 
-def kind_label(content_type: str) -> str:
-    return EXTENSIONS[content_type][0][1:].upper()
+def kind_label(content_type: str, accepted: dict | None = None) -> str:
+    extensions = (accepted or {}).get(content_type) or EXTENSIONS.get(content_type) or (".?",)
+    return extensions[0][1:].upper()
 
 
 def name_agrees(*, name: str, content_type: str, accepted: dict) -> None:
@@ -81,7 +82,7 @@ def name_agrees(*, name: str, content_type: str, accepted: dict) -> None:
                 "The file's name says “%(ext)s” but its content is %(kind)s: rename it or "
                 "choose the right file."
             )
-            % {"ext": extension or "—", "kind": kind_label(content_type)},
+            % {"ext": extension or "—", "kind": kind_label(content_type, accepted)},
         )
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from liberation.collection import moderation
-from liberation.collection.factories import story_make
+from liberation.collection.factories import recording_ready, story_make
 from liberation.collection.models import Story
 from liberation.core.testing import nu_html_errors, structure_problems
 
@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pages(client, structure) -> dict[str, str]:
     draft, token = story_make(items=1, title="", language="")
+    recording_ready(story=draft, kind="audio")
     published, _t = story_make(items=2, state=Story.State.NEEDS_REVIEW)
+    recording_ready(story=published, transcript="« Les cloches ont sonné. »")
+    recording_ready(story=published, kind="audio", transcript="Première ligne.\n\nSeconde.")
     admin = User.objects.create_superuser("admin", "a@example.org", "pw")
     moderation.story_moderate(story_id=published.pk, to_state="published", user=admin)
     out = {}
