@@ -37,6 +37,29 @@ def published_stories(*, language: str | None = None, limit: int = 100):
     return stories.order_by("-published_at", "-pk")[:limit]
 
 
+def published_stories_placed(*, limit: int = 5000):
+    """Published stories whose commune has a point (the map's layer), newest first."""
+    return (
+        Story.objects.filter(
+            state=Story.State.PUBLISHED,
+            commune__latitude__isnull=False,
+            commune__longitude__isnull=False,
+        )
+        .select_related("commune")
+        .only(
+            "public_id",
+            "title",
+            "language",
+            "date_from",
+            "commune__name",
+            "commune__departement_id",
+            "commune__latitude",
+            "commune__longitude",
+        )
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
 def story_url(story: Story) -> str:
     with translation.override(story.language or "fr"):
         return reverse("collection:story", kwargs={"public_id": story.public_id})
