@@ -4,7 +4,9 @@ Discovery (search) and collection (stories) do not know each other: this top-flo
 module gives discovery a document source (`discovery.sources`) that reads published
 stories through collection's selectors, and listens to collection's publication seam
 (`collection.services.on_change`) to enqueue discovery's `reindex_documents` task.
-Both are wired by `SiteConfig.ready()`.
+It also gives a story page its related content (content's closest pages to the story's
+commune, département and period) through `collection.present.story_related_register`.
+All are wired by `SiteConfig.ready()`.
 
 Only what the public story page shows goes into the index: title, summary, who is shown
 or speaks, keywords, the captions of the items the worker accepted, the commune and the
@@ -80,9 +82,26 @@ def stories_source() -> DocumentSource:
     )
 
 
+def story_related(*, story: Story) -> list:
+    """A story page's related content: content's closest pages to its commune,
+    département and period (collection does not know the pages)."""
+    from liberation.content.selectors import related_to_place_and_period
+
+    commune = story.commune
+    return related_to_place_and_period(
+        commune=commune.pk if commune else None,
+        departement=commune.departement_id if commune else None,
+        start=story.date_from,
+        end=story.date_until,
+        language=story.language or "fr",
+    )
+
+
 def register() -> None:
+    from liberation.collection.present import story_related_register
     from liberation.collection.services import on_change
     from liberation.discovery.sources import source_register
 
     source_register(stories_source())
     on_change(story_changed)
+    story_related_register(provider=story_related)

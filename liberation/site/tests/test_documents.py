@@ -169,3 +169,34 @@ def test_departement_facet_counts_and_filter(db):
             query="souvenir moisson", lang="fr", filters=SearchFilters(departement="14")
         ).candidates
     }
+
+
+def test_story_page_shows_related_content_by_place_and_period(client, make_page, translate):
+    import datetime as dt
+
+    from liberation.content.models import ArticlePage, Place
+
+    communes = communes_sample()
+    bayeux = Place.objects.create(
+        name="Bayeux", commune=communes["14047"], latitude=49.27, longitude=-0.7
+    )
+    caen = Place.objects.create(
+        name="Caen", commune=communes["14118"], latitude=49.18, longitude=-0.37
+    )
+    cherbourg = Place.objects.create(
+        name="Cherbourg", commune=communes["50129"], latitude=49.63, longitude=-1.62
+    )
+    same_commune = make_page(ArticlePage, title="Bayeux, première ville libérée", places=[bayeux])
+    translate(same_commune, "en", title="Bayeux, the first town freed")
+    same_period = make_page(
+        ArticlePage, title="La bataille de Normandie", history_start=dt.date(1944, 6, 6)
+    )
+    same_departement = make_page(ArticlePage, title="Caen en ruines", places=[caen])
+    make_page(ArticlePage, title="Le port de Cherbourg", places=[cherbourg])  # not near
+    story, _ = story_make(items=1, state=State.PUBLISHED, date_from=dt.date(1944, 6, 7))
+    html = client.get(f"/fr/collection/s/{story.public_id}/").content.decode()
+    section = html.split('id="story-related"', 1)[1].split("</section>", 1)[0]
+    titles = [same_commune.title, same_period.title, same_departement.title]
+    assert [t for t in titles if t in section] == titles
+    assert section.index(titles[0]) < section.index(titles[1]) < section.index(titles[2])
+    assert "Cherbourg" not in section and "the first town freed" not in section
