@@ -82,10 +82,11 @@ def _stories(wanted: int) -> float | None:
         return None
     words = [q for q in QUERIES if q.isascii() and q.replace(" ", "").isalnum()]
     for n in range(missing):
+        a, b, c = (words[(n * k) % len(words)] for k in (1, 7, 3))
         story_make(
             state=Story.State.PUBLISHED,
-            title=f"Témoignage {n}: {words[n % len(words)]}",
-            summary=f"Souvenirs de {words[(n * 7) % len(words)]} et de {words[(n * 3) % len(words)]}.",
+            title=f"Témoignage {n}: {a}",
+            summary=f"Souvenirs de {b} et de {c}.",
         )
     keys = list(published.values_list("public_id", flat=True))
     start = time.perf_counter()

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-
 from wagtail.models import Locale
 
 from liberation.core.seo import absolute_url, json_ld_dumps, organization

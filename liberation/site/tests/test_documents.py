@@ -200,3 +200,14 @@ def test_story_page_shows_related_content_by_place_and_period(client, make_page,
     assert [t for t in titles if t in section] == titles
     assert section.index(titles[0]) < section.index(titles[1]) < section.index(titles[2])
     assert "Cherbourg" not in section and "the first town freed" not in section
+
+
+def test_the_search_api_lists_the_story(
+    client, sent_story, historian, django_capture_on_commit_callbacks
+):
+    _moderate(sent_story, State.PUBLISHED, historian, django_capture_on_commit_callbacks)
+    data = client.get("/api/search/", {"q": "cloches Bayeux", "lang": "en"}).json()
+    [result] = [r for r in data["results"] if r["type"] == "testimony"]
+    assert result["key"] is None and result["lang"] == "fr"
+    assert result["url"] == f"http://testserver/fr/collection/s/{sent_story.public_id}/"
+    assert "zorglub" not in str(data)
