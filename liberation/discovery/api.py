@@ -24,7 +24,11 @@ RESULT_SCHEMA = {
         "url": {"type": "string"},
         "title": {"type": "string"},
         "lang": {"type": "string", "enum": list(LANGS)},
-        "type": {"type": "string"},
+        "type": {
+            "type": "string",
+            "description": "A content page type (article, dossier…) or `testimony` for a published "
+            "story of the collection (its `key` is null).",
+        },
         "score": {
             "type": "number",
             "description": "Fused score (see the operation's description): higher ranks "
