@@ -68,12 +68,46 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def _stories(wanted: int) -> float | None:
+    """Published stories up to `wanted`, indexed through the site's source; the seconds
+    their indexing took (None when none was missing)."""
+    from liberation.collection.factories import story_make
+    from liberation.collection.models import Story
+    from liberation.discovery.indexing import index_documents
+    from liberation.site.documents import SOURCE
+
+    published = Story.objects.filter(state=Story.State.PUBLISHED)
+    missing = wanted - published.count()
+    if missing <= 0:
+        return None
+    words = [q for q in QUERIES if q.isascii() and q.replace(" ", "").isalnum()]
+    for n in range(missing):
+        a, b, c = (words[(n * k) % len(words)] for k in (1, 7, 3))
+        story_make(
+            state=Story.State.PUBLISHED,
+            title=f"Témoignage {n}: {a}",
+            summary=f"Souvenirs de {b} et de {c}.",
+        )
+    keys = list(published.values_list("public_id", flat=True))
+    start = time.perf_counter()
+    for i in range(0, len(keys), 500):
+        index_documents(SOURCE, keys[i : i + 500])
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reindex", action="store_true")
     parser.add_argument("--embed", action="store_true", help="embed pages not embedded yet")
+    parser.add_argument(
+        "--stories",
+        type=int,
+        default=0,
+        help="published collection stories to have in the index (created and indexed as "
+        "missing; the index then holds pages and stories)",
+    )
     args = parser.parse_args()
 
     import django
@@ -100,6 +134,9 @@ def main() -> None:
         start = time.perf_counter()
         rebuild_index()
         index_seconds = time.perf_counter() - start
+    stories_seconds = None
+    if args.stories:
+        stories_seconds = _stories(args.stories)
     if args.embed:
         start = time.perf_counter()
         call_command("embed_pages")
@@ -143,6 +180,8 @@ def main() -> None:
     figures = {
         "vendor": connection.vendor,
         "pages_indexed": pages,
+        "stories_indexed": SearchEntry.objects.filter(source="testimony").count(),
+        "stories_index_seconds": round(stories_seconds, 2) if stories_seconds else None,
         "postings": postings,
         "embedded": embedded,
         "ranking": ranking,

@@ -2,9 +2,12 @@
 licence with its link, and their schema.org structured data (selectors and
 presentation; no write)."""
 
+from collections.abc import Callable
+
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from wagtail.models import Locale
 
 from liberation.core.seo import absolute_url, json_ld_dumps, organization
 
@@ -18,6 +21,20 @@ LICENCE_SHORT = {
     Story.Licence.CC_BY_SA: "CC BY-SA 4.0",
     Story.Licence.CC_BY: "CC BY 4.0",
 }
+
+
+# The related content of a story page, supplied from above (the site registers content's
+# selector): collection does not know the pages. `provider(story=...)` -> pages.
+_related: list[Callable[..., list]] = []
+
+
+def story_related_register(*, provider: Callable[..., list]) -> None:
+    """Register (replacing) what a public story page shows as related content."""
+    _related[:] = [provider]
+
+
+def story_related(story: Story) -> list:
+    return _related[0](story=story) if _related else []
 
 
 def published_story(public_id: str) -> Story | None:
@@ -35,6 +52,29 @@ def published_stories(*, language: str | None = None, limit: int = 100):
     if language:
         stories = stories.filter(language=language)
     return stories.order_by("-published_at", "-pk")[:limit]
+
+
+def published_stories_placed(*, limit: int = 5000):
+    """Published stories whose commune has a point (the map's layer), newest first."""
+    return (
+        Story.objects.filter(
+            state=Story.State.PUBLISHED,
+            commune__latitude__isnull=False,
+            commune__longitude__isnull=False,
+        )
+        .select_related("commune")
+        .only(
+            "public_id",
+            "title",
+            "language",
+            "date_from",
+            "commune__name",
+            "commune__departement_id",
+            "commune__latitude",
+            "commune__longitude",
+        )
+        .order_by("-published_at", "-pk")[:limit]
+    )
 
 
 def story_url(story: Story) -> str:
@@ -137,7 +177,10 @@ def story_json_ld(story: Story, items: list[Item], *, request) -> dict:
 
 def story_context(story: Story, *, request) -> dict:
     items = list(story.items.filter(state=Item.State.READY))
+    locale = Locale.objects.filter(language_code=story.language or "fr").first()
     return {
+        "related_cards": story_related(story),
+        "related_locale_id": locale.pk if locale else None,
         "story": story,
         "items": [
             {"item": item, "url": item_url(story, item), "duration": duration_label(item.duration)}

@@ -207,3 +207,58 @@ def _related_by_structure(*, page: ContentPage, taken: set, count: int) -> list[
             best[key] = (score, candidate)
     ranked = sorted(best.values(), key=lambda sc: (-sc[0], -sc[1].date.toordinal(), sc[1].pk))
     return [candidate.specific for _score, candidate in ranked[:count]]
+
+
+def related_to_place_and_period(
+    *,
+    commune: str | None,
+    departement: str | None,
+    start: date | None,
+    end: date | None = None,
+    language: str = "fr",
+    count: int = RELATED_COUNT,
+) -> list[Page]:
+    """The content closest to something that is not a page (a contributed story): by
+    the same scores as `related_cards`' structure (a place in the same commune 2, in
+    the same département 1, a historical period within a month 1, the reader's
+    language 0.5 on a tie), one language version per item, best first."""
+    near = Q(pk__in=[])
+    if commune:
+        near |= Q(places__commune_id=commune)
+    if departement:
+        near |= Q(places__commune__departement_id=departement)
+    if start:
+        end = end or start
+        near |= Q(
+            history_start__lte=end + HISTORY_PROXIMITY,
+            period_end__gte=start - HISTORY_PROXIMITY,
+        )
+    candidates = (
+        ContentPage.objects.live()
+        .public()
+        .annotate(period_end=Coalesce("history_end", "history_start"))
+        .filter(near)
+        .distinct()
+        .select_related("locale")
+        .prefetch_related("places__commune")
+        .order_by("-date")[:300]
+    )
+    best: dict = {}
+    for candidate in candidates:
+        communes = {p.commune_id for p in candidate.places.all() if p.commune_id}
+        departements = {p.commune.departement_id for p in candidate.places.all() if p.commune_id}
+        score = 2.0 if commune and commune in communes else 0.0
+        score += 1.0 if departement and departement in departements else 0.0
+        if start and candidate.history_start:
+            c_end = candidate.period_end or candidate.history_start
+            if candidate.history_start - HISTORY_PROXIMITY <= (end or start) and (
+                start - HISTORY_PROXIMITY <= c_end
+            ):
+                score += 1.0
+        if candidate.locale.language_code == language:
+            score += 0.5
+        key = candidate.translation_key
+        if key not in best or score > best[key][0]:
+            best[key] = (score, candidate)
+    ranked = sorted(best.values(), key=lambda sc: (-sc[0], -sc[1].date.toordinal(), sc[1].pk))
+    return [candidate.specific for _score, candidate in ranked[:count]]

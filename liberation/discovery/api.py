@@ -24,7 +24,11 @@ RESULT_SCHEMA = {
         "url": {"type": "string"},
         "title": {"type": "string"},
         "lang": {"type": "string", "enum": list(LANGS)},
-        "type": {"type": "string"},
+        "type": {
+            "type": "string",
+            "description": "A content page type (article, dossier…) or `testimony` for a published "
+            "story of the collection (its `key` is null).",
+        },
         "score": {
             "type": "number",
             "description": "Fused score (see the operation's description): higher ranks "
@@ -142,20 +146,24 @@ def search_api(request):
     if len(query) > MAX_QUERY_CHARS:
         return _error(f"q must be at most {MAX_QUERY_CHARS} characters", "q")
     ranking = search_hybrid(query=query, lang=lang)
-    ranked = [(c.page_id, c.score) for c in ranking.candidates[: int(raw_limit)]]
-    ids = [page_id for page_id, _ in ranked]
-    entries = SearchEntry.objects.in_bulk(ids)
+    ranked = ranking.candidates[: int(raw_limit)]
+    ids = [c.page_id for c in ranked if c.page_id]
+    entries = SearchEntry.objects.in_bulk([c.entry_id for c in ranked])
     pages = Page.objects.live().in_bulk(ids)  # a queued reindex may lag behind
     keys = dict(ContentKey.objects.filter(page_id__in=ids).values_list("page_id", "key"))
     results = []
-    for page_id, score in ranked:
-        entry, page = entries.get(page_id), pages.get(page_id)
-        if entry is None or page is None:
+    for candidate in ranked:
+        entry, score = entries.get(candidate.entry_id), candidate.score
+        page = pages.get(candidate.page_id) if candidate.page_id else None
+        if entry is None or (entry.page_id and page is None):
             continue
         results.append(
             {
-                "key": keys.get(page_id),
-                "url": page.get_full_url(request),
+                # Documents of other sources (stories, type "testimony") have no key.
+                "key": keys.get(candidate.page_id) if page else None,
+                "url": page.get_full_url(request)
+                if page
+                else request.build_absolute_uri(entry.url),
                 "title": entry.title,
                 "lang": entry.lang,
                 "type": entry.type,

@@ -4,6 +4,10 @@ Publishing, unpublishing, moving or deleting a page enqueues `reindex_page`, a
 django-tasks task that (re)writes or removes that page's entry. Deleting a page also
 removes its entry through the foreign key cascade, so the index never points to a 404.
 `rebuild_index` redoes everything in batches (the `rebuild_search_index` command).
+
+Documents of the sources registered in `sources.py` (the collection's published
+stories) are indexed by `index_documents`, through the `reindex_documents` task that
+their owner enqueues when a document may have changed; `rebuild_index` redoes them too.
 """
 
 import secrets
@@ -19,6 +23,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .analysis import document_terms, fold, tokenize
 from .models import SearchEntry, SearchIndexState
+from .sources import Document, source_get, sources_all
 
 # Field weights (title boosted) and BM25 constants; the average length is a constant so
 # that adding one page never rewrites the others' weights.
@@ -80,8 +85,42 @@ def place_ids_value(ids: Iterable[int]) -> str:
     return value if value != "|" else ""
 
 
-def build_entry(page) -> tuple[SearchEntry, list[tuple[int, str, float]], set[str]]:
-    """The entry, postings and vocabulary of one specific content page (unsaved)."""
+Built = tuple[SearchEntry, list[tuple[str, float]], set[str]]
+
+
+def _weighted(fields: dict[str, str], lang: str) -> tuple[list[tuple[str, float]], int, set[str]]:
+    """(term, weight) postings, the length and the vocabulary of weighted text fields."""
+    weighted: Counter[str] = Counter()
+    length = 0
+    for name, text in fields.items():
+        terms = document_terms(text, lang)
+        length += len(terms)
+        for term in terms:
+            weighted[term[:64]] += FIELD_WEIGHTS[name]
+    norm = K1 * (1 - B + B * length / AVERAGE_LENGTH)
+    postings = [(term, round(tf * (K1 + 1) / (tf + norm), 4)) for term, tf in weighted.items()]
+    vocabulary = {
+        fold(w)[:64]
+        for name in ("title", "places", "lead", "body")
+        for w in tokenize(fields.get(name, ""))
+        if len(w) >= 3 and not w.isdigit()
+    }
+    return postings, length, vocabulary
+
+
+def codes_value(codes: Iterable[str], limit: int = 200) -> str:
+    """ "|code|code|" (sorted, whole codes only within `limit` characters)."""
+    value = "|"
+    for code in sorted({c for c in codes if c}):
+        if len(value) + len(code) + 1 > limit:
+            break
+        value += f"{code}|"
+    return value if value != "|" else ""
+
+
+def build_entry(page) -> Built:
+    """The entry, postings (term, weight) and vocabulary of one specific content page
+    (unsaved)."""
     lang = page.locale.language_code if page.locale_id else "fr"
     themes = list(page.themes.all())
     places = list(page.places.all())
@@ -92,16 +131,11 @@ def build_entry(page) -> tuple[SearchEntry, list[tuple[int, str, float]], set[st
         "lead": page.lead or "",
         "body": _body_text(page),
     }
-    weighted: Counter[str] = Counter()
-    length = 0
-    for name, text in fields.items():
-        terms = document_terms(text, lang)
-        length += len(terms)
-        for term in terms:
-            weighted[term[:64]] += FIELD_WEIGHTS[name]
-    norm = K1 * (1 - B + B * length / AVERAGE_LENGTH)
+    postings, length, vocabulary = _weighted(fields, lang)
     entry = SearchEntry(
         page_id=page.pk,
+        source="page",
+        key=str(page.pk),
         lang=lang,
         type=_type_key(page),
         date=getattr(page, "date", None),
@@ -111,19 +145,45 @@ def build_entry(page) -> tuple[SearchEntry, list[tuple[int, str, float]], set[st
         themes=("|" + "|".join(t.slug for t in themes) + "|" if themes else "")[:500],
         periods=_periods(page),
         place_ids=place_ids_value(p.pk for p in places),
+        departements=codes_value(
+            p.commune.departement_id for p in places if p.commune_id and p.commune
+        ),
         text=" ".join((fields["lead"] + "\n" + fields["body"]).split())[:SNIPPET_SOURCE_CHARS],
         length=length,
     )
-    postings = [
-        (page.pk, term, round(tf * (K1 + 1) / (tf + norm), 4)) for term, tf in weighted.items()
-    ]
-    vocabulary = {
-        fold(w)[:64]
-        for text in (fields["title"], fields["places"], fields["lead"], fields["body"])
-        for w in tokenize(text)
-        if len(w) >= 3 and not w.isdigit()
-    }
     return entry, postings, vocabulary
+
+
+def build_document_entry(source: str, document: Document) -> Built:
+    """The entry, postings and vocabulary of one public document of a source (unsaved).
+    Only the document's fields are read: a source decides what is public."""
+    fields = {
+        "title": document.title,
+        "places": document.place,
+        "themes": document.keywords,
+        "lead": document.lead,
+        "body": document.body,
+    }
+    postings, length, vocabulary = _weighted(fields, document.lang)
+    return (
+        SearchEntry(
+            page_id=None,
+            source=source,
+            key=document.key[:64],
+            url=document.url[:300],
+            lang=document.lang,
+            type=source[:20],
+            date=document.date,
+            title=document.title[:255],
+            title_folded=" ".join(fold(w) for w in tokenize(document.title))[:255],
+            places=document.place[:500],
+            departements=codes_value(document.departements),
+            text=" ".join((document.lead + "\n" + document.body).split())[:SNIPPET_SOURCE_CHARS],
+            length=length,
+        ),
+        postings,
+        vocabulary,
+    )
 
 
 def _indexable(page_ids: Iterable[int]):
@@ -135,20 +195,24 @@ def _indexable(page_ids: Iterable[int]):
         .filter(pk__in=list(page_ids))
         .specific()
         .select_related("locale")
-        .prefetch_related("themes", "places")
+        .prefetch_related("themes", "places__commune")
     )
 
 
-def _delete(table: str, page_ids: list[int]) -> None:
-    # Raw deletes: the ORM would load every posting before deleting it.
-    column = "entry_id" if table == "discovery_searchposting" else "page_id"
+def _delete(entry_ids: list[int]) -> None:
+    """Remove these entries and their postings (raw deletes: the ORM would load every
+    posting before deleting it)."""
     with connection.cursor() as cursor:
-        for start in range(0, len(page_ids), 500):
-            chunk = page_ids[start : start + 500]
-            cursor.execute(
-                f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
+        for table, column in (
+            ("discovery_searchposting", "entry_id"),
+            ("discovery_searchentry", "id"),
+        ):
+            for start in range(0, len(entry_ids), 500):
+                chunk = entry_ids[start : start + 500]
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
 
 
 def _bump() -> None:
@@ -160,17 +224,26 @@ def _bump() -> None:
         SearchIndexState.objects.update_or_create(pk=1, defaults={"version": version})
 
 
-def _save(batch: list[tuple[SearchEntry, list[tuple[int, str, float]], set[str]]]) -> None:
-    ids = [e.page_id for e, _, _ in batch]
-    _delete("discovery_searchposting", ids)
-    _delete("discovery_searchentry", ids)
+def _save(batch: list[Built]) -> None:
+    """Write these entries, replacing the entries of the same pages or documents."""
+    pages = [e.page_id for e, _, _ in batch if e.page_id]
+    docs = [(e.source, e.key) for e, _, _ in batch if not e.page_id]
+    old = list(SearchEntry.objects.filter(page_id__in=pages).values_list("id", flat=True))
+    for source in {s for s, _ in docs}:
+        keys = [k for s, k in docs if s == source]
+        old += SearchEntry.objects.filter(source=source, key__in=keys).values_list("id", flat=True)
+    _delete(old)
     _bump()
-    SearchEntry.objects.bulk_create([e for e, _, _ in batch])
+    entries = SearchEntry.objects.bulk_create([e for e, _, _ in batch])
     words = sorted(set().union(*(v for _, _, v in batch)))
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO discovery_searchposting (entry_id, term, weight) VALUES (%s, %s, %s)",
-            [p for _, ps, _ in batch for p in ps],
+            [
+                (entry.pk, term, weight)
+                for entry, (_, postings, _) in zip(entries, batch, strict=True)
+                for term, weight in postings
+            ],
         )
         cursor.executemany(
             "INSERT INTO discovery_searchterm (term, length) VALUES (%s, %s)"
@@ -187,8 +260,7 @@ def index_pages(page_ids: Iterable[int]) -> int:
         batch = [build_entry(page) for page in pages]
         gone = sorted(set(page_ids) - {p.pk for p in pages})
         if gone:
-            _delete("discovery_searchposting", gone)
-            _delete("discovery_searchentry", gone)
+            _delete(list(SearchEntry.objects.filter(page_id__in=gone).values_list("id", flat=True)))
             _bump()
         if batch:
             _save(batch)
@@ -206,8 +278,40 @@ def reindex_page(page_id: int, descendants: bool = False) -> int:
     return index_pages(ids)
 
 
+def index_documents(source: str, keys: Iterable[str]) -> int:
+    """(Re)index these documents of a source; those no longer public leave the index
+    (as do all of a source that is not registered)."""
+    keys = sorted({str(k)[:64] for k in keys})
+    registered = source_get(source)
+    with transaction.atomic():
+        documents = list(registered.documents(keys)) if registered else []
+        documents = [d for d in documents if d.key in keys]
+        batch = [build_document_entry(source, d) for d in documents]
+        gone = sorted(set(keys) - {d.key for d in documents})
+        if gone:
+            _delete(
+                list(
+                    SearchEntry.objects.filter(source=source, key__in=gone).values_list(
+                        "id", flat=True
+                    )
+                )
+            )
+            _bump()
+        if batch:
+            _save(batch)
+    return len(batch)
+
+
+@task()
+def reindex_documents(source: str, keys: list[str]) -> int:
+    """The task a document's owner enqueues when the document may have changed
+    (published, edited, withdrawn, made private, rejected, erased)."""
+    return index_documents(source, keys)
+
+
 def rebuild_index(*, batch_size: int = 500, progress=None) -> int:
-    """Empty the index and index every live, public content page."""
+    """Empty the index and index every live, public content page and every public
+    document of the registered sources."""
     from liberation.content.models import ContentPage
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -224,6 +328,10 @@ def rebuild_index(*, batch_size: int = 500, progress=None) -> int:
         done += len(batch)
         if progress:
             progress(done, len(ids))
+    for source in sources_all():
+        keys = sorted(source.keys())
+        for start in range(0, len(keys), batch_size):
+            done += index_documents(source.name, keys[start : start + batch_size])
     return done
 
 

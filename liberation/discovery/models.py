@@ -1,5 +1,6 @@
-"""The lexical search index: one entry per live content page, its postings
-(term → page, with a BM25-style weight computed at index time) and the vocabulary
+"""The lexical search index: one entry per live content page or per public document of
+a registered source (`sources.py`: the collection's published stories), its postings
+(term → entry, with a BM25-style weight computed at index time) and the vocabulary
 used for "did you mean". Same tables and queries on SQLite and PostgreSQL."""
 
 from django.db import models
@@ -7,9 +8,17 @@ from wagtail.models import Page
 
 
 class SearchEntry(models.Model):
+    """An entry has its own id: a content page (`page`, source "page") or a document of
+    a source registered in `sources.py` (no page; its `url` and `key` in that source)."""
+
     page = models.OneToOneField(
-        Page, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+        Page, on_delete=models.CASCADE, null=True, blank=True, related_name="search_entry"
     )
+    source = models.CharField(max_length=30, default="page")
+    # The page id for a page, the source's own key (never a primary key) for a document.
+    key = models.CharField(max_length=64)
+    # A document's public address (a page's comes from the page when shown).
+    url = models.CharField(max_length=300, blank=True)
     lang = models.CharField(max_length=8, db_index=True)
     type = models.CharField(max_length=20)
     date = models.DateField(null=True)
@@ -22,12 +31,18 @@ class SearchEntry(models.Model):
     periods = models.CharField(max_length=200, blank=True)
     # "|id|id|": ids of the page's places (`content.Place`), for the place facet.
     place_ids = models.CharField(max_length=500, blank=True, default="")
+    # "|code|code|": INSEE codes of the départements (from the places' or the
+    # document's commune), for the département facet.
+    departements = models.CharField(max_length=200, blank=True, default="")
     # Plain text the snippet is cut from.
     text = models.TextField(blank=True)
     length = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="discovery_entry_source_key")
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -32,10 +32,12 @@ MAX_CACHED_POSTINGS = 3_000_000
 @dataclass
 class Snapshot:
     version: int
-    ids: np.ndarray  # page ids, ascending
+    ids: np.ndarray  # entry ids, ascending
     langs: np.ndarray  # language code per entry
-    # type, lang, themes, periods, place ids ("|id|id|"), date
-    facts: list[tuple[str, str, str, str, str, date | None]]
+    # type, lang, themes, periods, place ids ("|id|id|"), date, page id (None for a
+    # document of a source), départements ("|code|code|")
+    facts: list[tuple[str, str, str, str, str, date | None, int | None, str]]
+    by_page: dict[int, int] = field(default_factory=dict)  # page id → entry id
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     cached: int = 0
 
@@ -51,21 +53,25 @@ def _version() -> int:
 def _load_entries(version: int) -> Snapshot:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT page_id, type, lang, themes, periods, place_ids, date"
+            "SELECT id, type, lang, themes, periods, place_ids, date, page_id, departements"
             " FROM discovery_searchentry"
-            " ORDER BY page_id"
+            " ORDER BY id"
         )
         rows = cursor.fetchall()
     facts = []
-    for _pid, type_, lang, themes, periods, place_ids, day in rows:
+    by_page = {}
+    for entry_id, type_, lang, themes, periods, place_ids, day, page_id, deps in rows:
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        facts.append((type_, lang, themes, periods, place_ids, day))
+        facts.append((type_, lang, themes, periods, place_ids, day, page_id, deps))
+        if page_id is not None:
+            by_page[page_id] = entry_id
     return Snapshot(
         version=version,
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         langs=np.array([r[2] for r in rows], dtype=object),
         facts=facts,
+        by_page=by_page,
     )
 
 
@@ -77,18 +83,24 @@ def snapshot_get() -> Snapshot:
 _entries = StampedCache(stamp=_version, build=_load_entries)
 
 
-def facts_get(page_ids: list[int]) -> dict[int, tuple]:
-    """(type, lang, themes, periods, place ids, date) of these pages, those in the index only."""
+def facts_get(entry_ids: list[int]) -> dict[int, tuple]:
+    """The facts (see `Snapshot`) of these entries, those in the index only."""
     snap = snapshot_get()
-    if not page_ids or not len(snap.ids):
+    if not entry_ids or not len(snap.ids):
         return {}
-    ids = np.asarray(page_ids, dtype=np.int64)
+    ids = np.asarray(entry_ids, dtype=np.int64)
     pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
     return {
-        int(page_id): snap.facts[p]
-        for page_id, p in zip(ids, pos, strict=True)
-        if snap.ids[p] == page_id
+        int(entry_id): snap.facts[p]
+        for entry_id, p in zip(ids, pos, strict=True)
+        if snap.ids[p] == entry_id
     }
+
+
+def entries_of_pages(page_ids) -> dict[int, int]:
+    """page id → entry id, for the pages in the index (meaning ranks pages)."""
+    by_page = snapshot_get().by_page
+    return {pid: by_page[pid] for pid in page_ids if pid in by_page}
 
 
 def _postings(snap: Snapshot, terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -136,10 +148,10 @@ def rank(
     require_all: bool,
     boost: float,
 ) -> tuple[list[tuple[int, float, int, tuple]], int]:
-    """([(page id, score, words matched, facts)] best first, number of matches).
+    """([(entry id, score, words matched, facts)] best first, number of matches).
 
     Same order as the SQL: words matched (descending), then the BM25-style score with
-    the reader's language boosted, then page id."""
+    the reader's language boosted, then entry id."""
     snap = snapshot_get()
     n = len(snap.ids)
     if not n:

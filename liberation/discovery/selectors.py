@@ -56,8 +56,9 @@ logger = logging.getLogger(__name__)
 SORTS = ("relevance", "date")
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"[^\W_]+")
-# The filters of the search page, each also a facet ("place": a `content.Place` id).
-FILTERS = ("type", "theme", "lang", "period", "place")
+# The filters of the search page, each also a facet ("place": a `content.Place` id,
+# "departement": an INSEE code).
+FILTERS = ("type", "theme", "lang", "period", "place", "departement")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class SearchFilters:
     lang: str = ""
     period: str = ""
     place: str = ""  # a `content.Place` id
+    departement: str = ""  # an INSEE code ("14", "2A", "971")
 
     @classmethod
     def from_query(cls, query) -> "SearchFilters":
@@ -80,7 +82,7 @@ class SearchFilters:
 
 @dataclass
 class Candidate:
-    page_id: int
+    entry_id: int  # `SearchEntry.id`
     score: float
     matched: int
     type: str
@@ -89,11 +91,35 @@ class Candidate:
     periods: str
     place_ids: str  # "|id|id|"
     date: date | None
+    page_id: int | None = None  # None for a document of a source (a story)
+    departements: str = ""  # "|code|code|"
+
+    @classmethod
+    def of(cls, entry_id: int, score: float, matched: int, facts: tuple) -> "Candidate":
+        type_, lang, themes, periods, place_ids, day, page_id, departements = facts
+        return cls(
+            entry_id,
+            score,
+            matched,
+            type_,
+            lang,
+            themes,
+            periods,
+            place_ids,
+            day,
+            page_id,
+            departements or "",
+        )
 
     def facet_values(self, name: str) -> list[str]:
         if name in ("type", "lang"):
             return [getattr(self, name)]
-        value = {"theme": self.themes, "period": self.periods, "place": self.place_ids}[name]
+        value = {
+            "theme": self.themes,
+            "period": self.periods,
+            "place": self.place_ids,
+            "departement": self.departements,
+        }[name]
         return [v for v in value.split("|") if v]
 
 
@@ -130,8 +156,7 @@ def _candidates(
         tokens, lang, limit=limit, require_all=require_all, boost=SAME_LANGUAGE_BOOST
     )
     return [
-        Candidate(page_id, score, matched, type_, lang_, themes, periods, place_ids, day)
-        for page_id, score, matched, (type_, lang_, themes, periods, place_ids, day) in rows
+        Candidate.of(entry_id, score, matched, facts) for entry_id, score, matched, facts in rows
     ], total
 
 
@@ -162,10 +187,11 @@ def _candidates_sql(
     )
     params.append(needed)
     sql = (
-        ctes + " SELECT e.page_id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
-        " s.matched, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date"
-        " FROM s JOIN discovery_searchentry e ON e.page_id = s.entry_id"
-        " ORDER BY s.matched DESC, rank DESC, e.page_id LIMIT %s"
+        ctes + " SELECT e.id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
+        " s.matched, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date, e.page_id,"
+        " e.departements"
+        " FROM s JOIN discovery_searchentry e ON e.id = s.entry_id"
+        " ORDER BY s.matched DESC, rank DESC, e.id LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, lang, SAME_LANGUAGE_BOOST, limit])
@@ -175,12 +201,10 @@ def _candidates_sql(
             cursor.execute(ctes + " SELECT COUNT(*) FROM s", params)
             total = cursor.fetchone()[0]
     candidates = []
-    for page_id, score, matched, type_, lang_, themes, periods, place_ids, day in rows:
-        if isinstance(day, str):
-            day = date.fromisoformat(day)
-        candidates.append(
-            Candidate(page_id, float(score), matched, type_, lang_, themes, periods, place_ids, day)
-        )
+    for entry_id, score, matched, *facts in rows:
+        if isinstance(facts[5], str):
+            facts[5] = date.fromisoformat(facts[5])
+        candidates.append(Candidate.of(entry_id, float(score), matched, tuple(facts)))
     return candidates, total
 
 
@@ -195,9 +219,10 @@ def _search(query: str, lang: str, limit: int, count: bool = True):
 
 
 def search_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[int, float]]:
-    """(page id, score) in rank order, best first: the lexical half of hybrid search."""
+    """(page id, score) in rank order, best first: the lexical half of hybrid search,
+    content pages only (documents of other sources, such as stories, have no page id)."""
     _, candidates, _ = _search(query, lang if lang in LANGS else "fr", limit, count=False)
-    return [(c.page_id, round(c.score, 4)) for c in candidates]
+    return [(c.page_id, round(c.score, 4)) for c in candidates if c.page_id][:limit]
 
 
 def rrf_fuse(
@@ -232,13 +257,11 @@ def _semantic(query: str):
         return None
 
 
-def _entries(page_ids: Iterable[int]) -> dict[int, Candidate]:
-    """Candidates for pages that only meaning found (live, public: in the index)."""
+def _entries(entry_ids: Iterable[int]) -> dict[int, Candidate]:
+    """Candidates for entries that only meaning found (live, public: in the index)."""
     return {
-        page_id: Candidate(page_id, 0.0, 0, type_, lang_, themes, periods, place_ids, day)
-        for page_id, (type_, lang_, themes, periods, place_ids, day) in postings.facts_get(
-            list(page_ids)
-        ).items()
+        entry_id: Candidate.of(entry_id, 0.0, 0, facts)
+        for entry_id, facts in postings.facts_get(list(entry_ids)).items()
     }
 
 
@@ -268,23 +291,27 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     semantic = _semantic(query)
     if semantic is None:
         return Ranking(tokens, lexical, lexical_total, lexical_total, "lexical")
-    by_id = {c.page_id: c for c in lexical}
+    # Meaning ranks pages; the index and the fusion work on entries.
+    entry_of = postings.entries_of_pages(pid for pid, _ in semantic.results)
+    by_id = {c.entry_id: c for c in lexical}
     meaning = [
-        page_id
+        entry_of[page_id]
         for page_id, cosine in semantic.results
-        if page_id in by_id or cosine >= SEMANTIC_MIN_COSINE
+        if page_id in entry_of and (entry_of[page_id] in by_id or cosine >= SEMANTIC_MIN_COSINE)
     ]
-    by_id.update(_entries(pid for pid in meaning if pid not in by_id))
-    meaning = [page_id for page_id in meaning if page_id in by_id]  # in the index only
+    by_id.update(_entries(eid for eid in meaning if eid not in by_id))
+    meaning = [entry_id for entry_id in meaning if entry_id in by_id]  # in the index only
+    # A lexical candidate meaning could not judge (a page not embedded yet, a document
+    # of a source: meaning embeds pages only) counts its lexical rank there instead.
     stand_in = {
-        c.page_id: rank
+        c.entry_id: rank
         for rank, c in enumerate(lexical, start=1)
-        if c.page_id not in semantic.embedded
+        if c.page_id is None or c.page_id not in semantic.embedded
     }
-    fused = rrf_fuse(rankings=[[c.page_id for c in lexical], meaning], stand_in=stand_in)
+    fused = rrf_fuse(rankings=[[c.entry_id for c in lexical], meaning], stand_in=stand_in)
     candidates = []
-    for page_id, score in fused:
-        candidate = by_id[page_id]
+    for entry_id, score in fused:
+        candidate = by_id[entry_id]
         candidate.score = score
         candidates.append(candidate)
     total = lexical_total + len(candidates) - len(lexical)
@@ -292,8 +319,10 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
 
 
 def search_hybrid_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[int, float]]:
-    """(page id, fused score) best first: the search page's and the API's order."""
-    return [(c.page_id, c.score) for c in search_hybrid(query=query, lang=lang).candidates[:limit]]
+    """(page id, fused score) best first: the search page's and the API's order, content
+    pages only."""
+    candidates = search_hybrid(query=query, lang=lang).candidates
+    return [(c.page_id, c.score) for c in candidates if c.page_id][:limit]
 
 
 FACETS = FILTERS
@@ -331,7 +360,7 @@ def search_pages(
     for name in FACETS:
         results.facets[name] = sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))
     if sort == "date":
-        kept.sort(key=lambda c: (c.date or date.min, c.page_id), reverse=True)
+        kept.sort(key=lambda c: (c.date or date.min, c.entry_id), reverse=True)
     results.candidates = kept
     results.total = total if not active and len(kept) == len(candidates) else len(kept)
     return results
@@ -357,7 +386,7 @@ def did_you_mean(*, query: str, lang: str) -> str:
         else:
             words.append(folded)
     suggestion = " ".join(words)
-    if changed and search_rank(query=suggestion, lang=lang, limit=1):
+    if changed and _search(suggestion, lang if lang in LANGS else "fr", 1, count=False)[1]:
         return suggestion
     return ""
 
@@ -408,7 +437,7 @@ def autocomplete(*, prefix: str, lang: str, limit: int = 8) -> list[dict]:
     entries = SearchEntry.objects.filter(title_folded__contains=last)
     for word in words[:-1]:
         entries = entries.filter(title_folded__contains=word)
-    rows = list(entries.values("page_id", "title", "lang", "title_folded")[:200])
+    rows = list(entries.values("id", "title", "lang", "title_folded")[:200])
     rows.sort(
         key=lambda r: (
             not any(w.startswith(last) for w in r["title_folded"].split()),

@@ -14,6 +14,7 @@ from wagtail.models import Page
 
 from liberation.content.models import Place, Theme
 from liberation.content.selectors import PERIODS, _type_models
+from liberation.places.models import Departement
 
 from .analysis import LANGS, MAX_QUERY_CHARS, clean_query
 from .models import SearchEntry
@@ -26,6 +27,7 @@ from .selectors import (
     search_pages,
     snippet,
 )
+from .sources import sources_all
 
 PER_PAGE = 10
 
@@ -34,17 +36,29 @@ def search_url(lang: str) -> str:
     return reverse("search_fr" if lang == "fr" else "search_en")
 
 
-def _facet_labels(lang: str, place_ids: list[str] = ()) -> dict[str, dict[str, str]]:
-    """Labels per facet value; places (shared by both languages) by name, only those
-    listed by the facet (one query)."""
+def _facet_labels(
+    lang: str, place_ids: list[str] = (), departements: list[str] = ()
+) -> dict[str, dict[str, str]]:
+    """Labels per facet value; places (shared by both languages) by name and
+    départements as "Calvados (14)", only those listed by the facet (one query each)."""
     ids = [int(v) for v in place_ids if v.isascii() and v.isdigit()]
+    codes = [v for v in departements if len(v) <= 3]
     return {
+        "departement": {
+            code: f"{name} ({code})"
+            for code, name in Departement.objects.filter(code__in=codes).values_list("code", "name")
+        }
+        if codes
+        else {},
         "place": {
             str(pk): name for pk, name in Place.objects.filter(pk__in=ids).values_list("pk", "name")
         }
         if ids
         else {},
-        "type": {key: str(model.type_label) for key, model in _type_models().items()},
+        "type": {
+            **{key: str(model.type_label) for key, model in _type_models().items()},
+            **{source.name: str(source.label()) for source in sources_all()},
+        },
         "theme": {t.slug: (t.name_fr if lang == "fr" else t.name_en) for t in Theme.objects.all()},
         "lang": {"fr": _("French"), "en": _("English")},
         "period": {p.slug: str(p.label) for p in PERIODS},
@@ -72,18 +86,25 @@ def search(request):
     results = search_pages(query=query, lang=lang, filters=filters, sort=sort)
     paginator = Paginator(results.candidates, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    ids = [c.page_id for c in page_obj.object_list]
-    entries = SearchEntry.objects.in_bulk(ids)
-    pages = Page.objects.live().in_bulk(ids)  # a queued reindex may lag behind
-    labels = _facet_labels(lang, [value for value, _ in results.facets.get("place", [])])
+    entries = SearchEntry.objects.in_bulk([c.entry_id for c in page_obj.object_list])
+    # A queued reindex may lag behind: a page no longer live is left out.
+    pages = Page.objects.live().in_bulk([c.page_id for c in page_obj.object_list if c.page_id])
+    labels = _facet_labels(
+        lang,
+        [value for value, _ in results.facets.get("place", [])],
+        [value for value, _ in results.facets.get("departement", [])],
+    )
     hits = []
     for candidate in page_obj.object_list:
-        entry, page = entries.get(candidate.page_id), pages.get(candidate.page_id)
-        if entry is None or page is None:
+        entry = entries.get(candidate.entry_id)
+        page = pages.get(candidate.page_id) if candidate.page_id else None
+        if entry is None or (entry.page_id and page is None):
             continue
         hits.append(
             {
-                "url": page.get_url(request),
+                "url": page.get_url(request) if page else entry.url,
+                # Documents (stories) show their place on the card.
+                "place": "" if page else entry.places,
                 "title": highlight(entry.title, results.variants, entry.lang),
                 "snippet": snippet(entry.text, results.variants, entry.lang),
                 "type": labels["type"].get(entry.type, entry.type),
@@ -100,11 +121,12 @@ def search(request):
         ("theme", _("Theme")),
         ("period", _("Historical period")),
         ("place", _("Place")),
+        ("departement", _("Département")),
         ("lang", _("Language")),
     ):
         values = []
         for value, count in results.facets.get(name, []):
-            if name == "place" and value not in labels["place"]:
+            if name in ("place", "departement") and value not in labels[name]:
                 continue  # a place deleted since the page was indexed
             params = {k: v for k, v in base.items() if k != name}
             selected = getattr(filters, name) == value

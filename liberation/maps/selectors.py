@@ -21,6 +21,7 @@ from liberation.agenda.selectors import (
     agenda_sessions,
     labelled_project,
 )
+from liberation.collection.present import published_stories_placed, story_url
 from liberation.content.models import ContentPage, Place
 from liberation.events.models import CeremonyPage
 from liberation.programme.models import Project, Session
@@ -100,6 +101,32 @@ def map_places(*, locale: Locale) -> list[MapPlace]:
     return [
         MapPlace(place=place, pages=list(place.contentpage_set.all())[:PLACE_PAGES])
         for place in places
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class MapStory:
+    title: str
+    url: str  # the story's page, in the story's language
+    lang: str
+    place: str  # "Bayeux (14)"
+    latitude: float
+    longitude: float
+
+
+def map_stories() -> list[MapStory]:
+    """Published testimonies of the collection whose commune has a point: a layer of
+    their own (both languages: a story has one language and one page)."""
+    return [
+        MapStory(
+            title=story.title,
+            url=story_url(story),
+            lang=story.language or "fr",
+            place=f"{story.commune.name} ({story.commune.departement_id})",
+            latitude=story.commune.latitude,
+            longitude=story.commune.longitude,
+        )
+        for story in published_stories_placed()
     ]
 
 

@@ -76,6 +76,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "events": [(project, event_url(project.public_id)) for project in page],
             "ceremonies": selectors.map_ceremonies(filters, locale=locale),
             "places": selectors.map_places(locale=locale),
+            "stories": selectors.map_stories(),
             "data_url": reverse("maps:data") + (f"?{query}" if query else ""),
             "event_url_template": reverse("maps:event", kwargs={"public_id": "ID"}),
             "basemap_url": "maps/basemap.json",
@@ -91,7 +92,7 @@ def _date(value) -> str:
 @require_GET
 @gzip_page
 def map_data(request: HttpRequest) -> JsonResponse:
-    """The three layers in one compact document (format: docs/map.md)."""
+    """The four layers in one compact document (format: docs/map.md)."""
     form, filters = _parse(request)
     if filters is None:
         return JsonResponse({"errors": dict(form.errors)}, status=400)
@@ -116,6 +117,16 @@ def map_data(request: HttpRequest) -> JsonResponse:
         ]
         for item in selectors.map_places(locale=locale)
     ]
+    stories = [
+        [
+            selectors._round(story.latitude),
+            selectors._round(story.longitude),
+            story.title,
+            story.place,
+            story.url,
+        ]
+        for story in selectors.map_stories()
+    ]
     response = JsonResponse(
         {
             "v": selectors.FORMAT_VERSION,
@@ -123,6 +134,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
             "events": selectors.map_events(filters),
             "ceremonies": ceremonies,
             "places": places,
+            "stories": stories,
         },
         json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
     )

@@ -7,3 +7,9 @@ class SiteConfig(AppConfig):
     name = "liberation.site"
     label = "site"
     verbose_name = "Libération: site bootstrap and demo content"
+
+    def ready(self) -> None:
+        from . import documents
+
+        # The collection's published stories in the site search (docs/search.md).
+        documents.register()

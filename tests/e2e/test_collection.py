@@ -2,7 +2,9 @@
 and in English: a contributor starts from their email, opens the private link, writes
 the story (the commune chosen in the combobox), adds two files, declares the rights
 and sends it → a historian publishes it in the admin → the story page is public, in
-its language, with both images (alt = caption) and the licence."""
+its language, with both images (alt = caption) and the licence → it is found by the
+site search, French and English pages, with the keyboard (its card says "Témoignage" /
+"Testimony" and its place) → withdrawn by its contributor, it is no longer found."""
 
 import json
 import re
@@ -17,6 +19,17 @@ pytestmark = pytest.mark.e2e
 
 SENT = {"fr": "À modérer", "en": "Needs review"}
 PUBLISHED = {"fr": "Publié", "en": "Published"}
+SEARCH = {"fr": ("/fr/recherche/", "Témoignage"), "en": ("/en/search/", "Testimony")}
+
+
+def search_with_the_keyboard(page, live_server, reader: str, words: str):
+    """The search page in the reader's language: type the words, Enter."""
+    path, _ = SEARCH[reader]
+    page.goto(f"{live_server.url}{path}")
+    page.locator("#search-q").focus()
+    page.keyboard.type(words)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
 
 @pytest.fixture
@@ -171,3 +184,26 @@ def test_contribute_moderate_publish(historian_session, browser, live_server, tm
     # The contributor sees it published from their link.
     page.goto(f"{live_server.url}/{lang}/collection/c/{token}/")
     assert PUBLISHED[lang] in page.locator("#state").text_content()
+
+    # Found by the site search, from the French and the English search pages.
+    story_path = f"/{lang}/collection/s/{public_id}/"
+    for reader in ("fr", "en"):
+        search_with_the_keyboard(page, live_server, reader, "soldats Bayeux")
+        link = page.locator(f"ol.lib-search-results a[href='{story_path}']")
+        assert link.count() == 1, page.content()[:3000]
+        card = page.locator(
+            "ol.lib-search-results > li", has=page.locator(f"a[href='{story_path}']")
+        )
+        assert SEARCH[reader][1] in card.locator(".fr-badge").first.text_content()
+        assert "Bayeux (14)" in card.locator(".lib-search-place").text_content()
+        assert "famille@example.org" not in page.content()
+        with page.expect_navigation():
+            press(page, f"ol.lib-search-results a[href='{story_path}']")
+        assert page.url.endswith(story_path)
+        assert page.locator("h1").text_content() == "Le 7 juin 1944 à Bayeux"
+
+    # Withdrawn by its contributor: no longer found.
+    page.goto(f"{live_server.url}/{lang}/collection/c/{token}/withdraw/")
+    submit_with(page, "#withdraw-form button[type=submit]")
+    search_with_the_keyboard(page, live_server, lang, "soldats Bayeux")
+    assert page.locator(f"ol.lib-search-results a[href='{story_path}']").count() == 0

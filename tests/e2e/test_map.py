@@ -1,6 +1,7 @@
 """The map in Chromium: it loads the site's own base map, library and data, and sends
 no request to any other host; the list alternative is reached by keyboard through the
-skip link; a marker's popup fetches its details."""
+skip link; a marker's popup fetches its details; published testimonies are a layer of
+their own."""
 
 import pytest
 
@@ -28,6 +29,10 @@ def programme(site):
     Place.objects.get_or_create(
         name="Pointe du Hoc", defaults={"latitude": 49.39667, "longitude": -0.98833}
     )
+    from liberation.collection.factories import story_make
+    from liberation.collection.models import Story
+
+    story_make(items=1, state=Story.State.PUBLISHED, title="Les cloches de Bayeux")
 
 
 def test_map_stays_on_the_site_and_its_list_is_reachable_by_keyboard(programme, visitor):
@@ -38,6 +43,15 @@ def test_map_stays_on_the_site_and_its_list_is_reachable_by_keyboard(programme, 
     page.wait_for_selector(".leaflet-overlay-pane path", state="attached")  # the base map
     assert page.locator(".marker-cluster").count() >= 1
     assert page.locator(".liberation-marker--place").count() >= 1
+    assert page.locator(".leaflet-control-layers").get_by_text("Témoignage").count() == 1
+
+    # The testimony's marker: its title, place and a link to its page.
+    page.locator(".liberation-marker--story").click()
+    page.wait_for_selector(".liberation-popup__title", state="visible")
+    assert page.locator(".liberation-popup__title").text_content() == "Les cloches de Bayeux"
+    assert "/fr/collection/s/" in page.locator(".leaflet-popup a").first.get_attribute("href")
+    page.locator(".leaflet-popup-close-button").click()
+    page.wait_for_selector(".leaflet-popup", state="detached")
 
     # A marker's popup fetches the event's details from the site.
     page.locator(".liberation-marker--concert").click()
@@ -61,6 +75,7 @@ def test_map_stays_on_the_site_and_its_list_is_reachable_by_keyboard(programme, 
     page.keyboard.press("Tab")
     assert page.evaluate("!!document.activeElement.closest('#map-list')")
     assert page.locator("#map-list ol li").count() == 20
+    assert "Les cloches de Bayeux" in page.locator("#map-list").text_content()
 
     assert tab.external == [], tab.external
     assert tab.requests and all(url.startswith(tab.base_url) for url in tab.requests)

@@ -137,3 +137,35 @@ def test_popup_details_of_a_labelled_event_and_404_otherwise(client, labelled):
     assert data["title"] == "Liberation ball"
     assert client.get(f"/fr/carte/evenement/{draft.public_id}.json").status_code == 404
     assert client.get("/fr/carte/evenement/nope.json").status_code == 404
+
+
+def test_published_stories_are_a_layer_of_their_own(client, structure):
+    """Published testimonies with a place, on the map data and in the list; a story
+    not published (or without a commune) is not."""
+    from liberation.collection.factories import story_make
+    from liberation.collection.models import Story
+
+    published, _ = story_make(items=1, state=Story.State.PUBLISHED, title="Les cloches")
+    english, _ = story_make(items=1, state=Story.State.PUBLISHED, title="The bells", language="en")
+    story_make(items=1, state=Story.State.PUBLISHED, title="Sans lieu", commune=None)
+    for state in (Story.State.NEEDS_REVIEW, Story.State.PRIVATE, Story.State.REJECTED):
+        story_make(items=1, state=state, title=f"Caché {state}", email="secret@example.org")
+    _r, data = _data(client)
+    stories = sorted(data["stories"], key=lambda row: row[2])
+    assert stories == [
+        [
+            49.2764,
+            -0.7024,
+            "Les cloches",
+            "Bayeux (14)",
+            f"/fr/collection/s/{published.public_id}/",
+        ],
+        [49.2764, -0.7024, "The bells", "Bayeux (14)", f"/en/collection/s/{english.public_id}/"],
+    ]
+    for path in ("/fr/carte/", "/en/map/"):
+        html = client.get(path).content.decode()
+        assert 'id="map-stories"' in html
+        assert f'href="/fr/collection/s/{published.public_id}/"' in html
+        assert "Caché" not in html and "Sans lieu" not in html and "secret@" not in html
+    assert "Testimonies" in client.get("/en/map/").content.decode()
+    assert "Témoignages" in client.get("/fr/carte/").content.decode()

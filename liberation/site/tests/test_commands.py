@@ -98,3 +98,19 @@ def test_prepare_can_skip_the_demo_content(db, commands_run, settings, how):
     assert "no demo content" in out.getvalue()
     assert Site.objects.get(is_default_site=True).root_page.specific_class is HomePage
     assert not ContentPage.objects.exists()
+
+
+def test_prepare_rebuilds_an_empty_search_index_only(make_page, commands_run):
+    """After discovery's migration 0004 (which recreates the index empty), `prepare`
+    rebuilds it; an index with entries is left to the tasks."""
+    from liberation.content.models import ArticlePage
+
+    make_page(ArticlePage, title="La libération de Caen")
+    SearchEntry.objects.all().delete()
+    out = StringIO()
+    call_command("prepare", stdout=out)
+    assert "Search index rebuilt: 1 entries." in out.getvalue()
+    assert SearchEntry.objects.filter(title="La libération de Caen").exists()
+    out = StringIO()
+    call_command("prepare", stdout=out)
+    assert "Search index rebuilt" not in out.getvalue()

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Empty and rebuild the discovery search index."
+    help = "Empty and rebuild the discovery search index (pages and registered document sources)."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=500)
@@ -23,4 +23,6 @@ class Command(BaseCommand):
 
         count = rebuild_index(batch_size=batch_size, progress=progress)
         sys.stderr.write("\n")
-        self.stdout.write(f"indexed {count} pages in {time.monotonic() - start:.1f} s")
+        self.stdout.write(
+            f"indexed {count} entries (pages and stories) in {time.monotonic() - start:.1f} s"
+        )

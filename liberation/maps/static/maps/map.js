@@ -128,13 +128,22 @@
           )
         )
       );
+      const stories = L.layerGroup(
+        (data.stories || []).map(([lat, lon, title, place, url]) =>
+          L.marker([lat, lon], { icon: icon("liberation-marker--story"), title: title }).bindPopup(
+            staticPopup(labels.labelStory, title, [place], [[labels.labelStoryLink, url]])
+          )
+        )
+      );
       events.addTo(map);
       ceremonies.addTo(map);
       places.addTo(map);
+      stories.addTo(map);
       const overlays = {};
       overlays[markers.length + " " + labels.labelEvents] = events;
       overlays[labels.labelCeremony] = ceremonies;
       overlays[labels.labelPlace] = places;
+      overlays[labels.labelStory] = stories;
       L.control.layers(null, overlays, { collapsed: false }).addTo(map);
       if (status) status.textContent = "";
       element.dataset.ready = String(markers.length);

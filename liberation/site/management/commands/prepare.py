@@ -1,8 +1,9 @@
 """Everything `make run` does before starting the processes, in one Python process:
 migrations, static files, the reference data (the commune referential, skipped when
 unchanged, and the dates of the Liberation for the map), the site (with the demo
-content, unless `--no-demo` or DEMO_CONTENT=false), admin account. Each step is
-idempotent."""
+content, unless `--no-demo` or DEMO_CONTENT=false), the search index when it is empty
+(after a migration that recreated it, such as discovery's 0004), admin account. Each
+step is idempotent."""
 
 from django.conf import settings
 from django.core.management import call_command
@@ -36,4 +37,9 @@ class Command(BaseCommand):
             self.stdout.write("Site structure ready (no demo content).")
         else:
             call_command("load_demo", stdout=self.stdout, stderr=self.stderr)
+        from liberation.discovery.indexing import rebuild_index
+        from liberation.discovery.models import SearchEntry
+
+        if not SearchEntry.objects.exists():
+            self.stdout.write(f"Search index rebuilt: {rebuild_index()} entries.")
         call_command("ensure_admin", stdout=self.stdout, stderr=self.stderr)
