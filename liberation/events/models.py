@@ -117,6 +117,14 @@ class CeremonyPage(ContentPage):
     broadcast = models.TextField(
         _("live broadcast"), blank=True, help_text=_("Channel and time of the live broadcast.")
     )
+    stream_url = models.URLField(
+        _("live stream address"),
+        blank=True,
+        help_text=_(
+            "A YouTube, Dailymotion or Vimeo address. Readers load the player only when they "
+            "press its button: nothing is requested from the provider before."
+        ),
+    )
     registration_required = models.BooleanField(_("prior registration mandatory"), default=False)
     instructions = models.TextField(
         _("practical instructions"),
@@ -146,6 +154,7 @@ class CeremonyPage(ContentPage):
                 FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
                 FieldPanel("venue"),
                 FieldPanel("broadcast"),
+                FieldPanel("stream_url"),
                 FieldPanel("registration_required"),
                 FieldPanel("registration"),
                 FieldPanel("instructions"),
@@ -160,8 +169,19 @@ class CeremonyPage(ContentPage):
 
     def clean(self):
         super().clean()
+        if self.stream_url and self.stream is None:
+            raise ValidationError(
+                {"stream_url": _("Give the address of a YouTube, Dailymotion or Vimeo video.")}
+            )
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The ceremony cannot end before it starts.")})
+
+    @property
+    def stream(self):
+        """The live stream's player (core.video.ExternalVideo), or None."""
+        from liberation.core.video import parse_video_url
+
+        return parse_video_url(self.stream_url) if self.stream_url else None
 
     @property
     def takes_place_at(self):
