@@ -4,6 +4,7 @@ presentation; no write)."""
 
 from collections.abc import Callable
 
+from django.db import models
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -73,6 +74,19 @@ def published_stories_placed(*, limit: int = 5000):
             "commune__latitude",
             "commune__longitude",
         )
+        .order_by("-published_at", "-pk")[:limit]
+    )
+
+
+def published_stories_near(*, communes: set[str], departements: set[str], limit: int = 50):
+    """Published stories in these communes (INSEE codes) or départements, newest first
+    (a page's testimonies from its places)."""
+    if not communes and not departements:
+        return Story.objects.none()
+    near = models.Q(commune_id__in=communes) | models.Q(commune__departement_id__in=departements)
+    return (
+        Story.objects.filter(near, state=Story.State.PUBLISHED)
+        .select_related("commune")
         .order_by("-published_at", "-pk")[:limit]
     )
 

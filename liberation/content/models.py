@@ -29,6 +29,8 @@ from liberation.core.blocks import BodyBlock, VideoBlock
 from liberation.places.forms import CommuneInput
 
 WORDS_PER_MINUTE = 200
+# Testimonies and other documents shown beside a page's related cards, at most.
+RELATED_DOCUMENTS = 3
 
 
 class Theme(models.Model):
@@ -264,11 +266,15 @@ class ContentPage(Page):
         return [article, *videos_data(self, request=request, image_url=image_url)]
 
     def get_context(self, request, *args, **kwargs):
+        from . import providers
         from .selectors import related_cards
 
         context = super().get_context(request, *args, **kwargs)
         # Computed only when the template needs it: the cards are a cached fragment.
         context["related_cards"] = SimpleLazyObject(lambda: related_cards(page=self))
+        context["related_documents"] = SimpleLazyObject(
+            lambda: providers.related_documents(page=self, count=RELATED_DOCUMENTS)
+        )
         return context
 
 

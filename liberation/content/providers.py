@@ -9,20 +9,39 @@ show of it, and content reads it back:
 - home context (`home_context_register`): an entry of the home page's context
   (events: "ceremonies", the upcoming ones);
 - related by meaning (`related_by_meaning_register`): the stored neighbours of a page,
-  first in its "Related content" cards (semantic).
+  first in its "Related content" cards (semantic);
+- related documents (`related_documents_register`): what is not a page but belongs
+  beside it under "Related content" (the site: the collection's published testimonies
+  from the page's places), as cards (`RelatedDocument`).
 
 Registration is by name: registering again replaces, never duplicates. Without the app
 installed, its entry is simply missing (no filter, no section, related content by
 themes, places and dates only).
 """
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from wagtail.models import Locale, Page
 
 _listing_types: dict[str, type[Page]] = {}
 _home_context: dict[str, Callable[..., object]] = {}
 _related_by_meaning: list[Callable[..., list[Page] | None]] = []
+_related_documents: list[Callable[..., list["RelatedDocument"]]] = []
+
+
+@dataclass(frozen=True)
+class RelatedDocument:
+    """A card of something that is not a page (includes/document_card.html)."""
+
+    url: str
+    title: str
+    lead: str
+    type_label: str
+    lang: str
+    date: dt.date | None = None
+    place: str = ""
 
 
 def listing_type_register(*, key: str, model: type[Page]) -> None:
@@ -53,3 +72,16 @@ def related_by_meaning(*, page: Page, count: int) -> list[Page] | None:
     if not _related_by_meaning:
         return None
     return _related_by_meaning[0](page=page, count=count)
+
+
+def related_documents_register(*, provider: Callable[..., list[RelatedDocument]]) -> None:
+    """`provider(page=..., count=...)`: documents to show beside the page's related
+    cards, best first. The provider's owner replaces the content version when what it
+    returns changes (the cards are a cached fragment)."""
+    _related_documents[:] = [provider]
+
+
+def related_documents(*, page: Page, count: int) -> list[RelatedDocument]:
+    if not _related_documents:
+        return []
+    return _related_documents[0](page=page, count=count)

@@ -6,7 +6,11 @@ stories through collection's selectors, and listens to collection's publication 
 (`collection.services.on_change`) to enqueue discovery's `reindex_documents` task.
 It also gives a story page its related content (content's closest pages to the story's
 commune, département and period) through `collection.present.story_related_register`.
-All are wired by `SiteConfig.ready()`.
+And it gives content pages the published testimonies from their places, beside their
+related cards (`content.providers.related_documents_register`): a story in the commune
+of one of the page's places scores 2, in its département 1, in the page's language 0.5
+more; a public change of a story replaces the content version, so the cached cards
+follow. All are wired by `SiteConfig.ready()`.
 
 Only what the public story page shows goes into the index: title, summary, who is shown
 or speaks, keywords, the captions of the items the worker accepted, the commune and the
@@ -65,8 +69,12 @@ def story_keys() -> list[str]:
 
 def story_changed(story_id: int) -> None:
     """Collection's listener (after the commit): reindex the story through the queue,
-    whatever its new state (a story no longer published leaves the index)."""
+    whatever its new state (a story no longer published leaves the index), and give
+    published content a new version (pages show testimonies beside their cards)."""
+    from liberation.core.fragments import content_version_bump
     from liberation.discovery.indexing import reindex_documents
+
+    content_version_bump()
 
     public_id = Story.objects.filter(pk=story_id).values_list("public_id", flat=True).first()
     if public_id:
@@ -97,11 +105,46 @@ def story_related(*, story: Story) -> list:
     )
 
 
+def page_testimonies(*, page, count: int) -> list:
+    """The published stories closest to a content page's places, as cards."""
+    from liberation.collection.present import published_stories_near
+    from liberation.content.providers import RelatedDocument
+
+    communes, departements = set(), set()
+    for commune_id, departement_id in page.places.filter(commune__isnull=False).values_list(
+        "commune_id", "commune__departement_id"
+    ):
+        communes.add(commune_id)
+        departements.add(departement_id)
+    stories = list(published_stories_near(communes=communes, departements=departements))
+    language = page.locale.language_code
+
+    def score(story: Story) -> float:
+        place = 2 if story.commune_id in communes else 1
+        return place + (0.5 if story.language == language else 0)
+
+    stories.sort(key=score, reverse=True)  # stable: newest first among equals
+    return [
+        RelatedDocument(
+            url=story_url(story),
+            title=story.title,
+            lead=story.summary,
+            type_label=_("Testimony"),
+            lang=story.language or "fr",
+            date=story.date_from,
+            place=f"{story.commune.name} ({story.commune.departement_id})" if story.commune else "",
+        )
+        for story in stories[:count]
+    ]
+
+
 def register() -> None:
     from liberation.collection.present import story_related_register
     from liberation.collection.services import on_change
+    from liberation.content.providers import related_documents_register
     from liberation.discovery.sources import source_register
 
     source_register(stories_source())
     on_change(story_changed)
     story_related_register(provider=story_related)
+    related_documents_register(provider=page_testimonies)

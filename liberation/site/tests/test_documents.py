@@ -211,3 +211,50 @@ def test_the_search_api_lists_the_story(
     assert result["key"] is None and result["lang"] == "fr"
     assert result["url"] == f"http://testserver/fr/collection/s/{sent_story.public_id}/"
     assert "zorglub" not in str(data)
+
+
+def _testimonies(client, page) -> str:
+    html = client.get(page.url).content.decode()
+    if 'id="related-documents-heading"' not in html:
+        return ""
+    return html.split('id="related-documents-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_an_article_shows_the_testimonies_from_its_places(
+    client, make_page, historian, django_capture_on_commit_callbacks
+):
+    """Issue 12: a published story is in the related content of the pages about its
+    place (same commune first, then the département); withdrawn or unpublished, it
+    leaves them at once (the cards are a cached fragment)."""
+    from django.core.cache import cache
+
+    from liberation.content.models import ArticlePage, Place
+
+    cache.clear()
+    communes = communes_sample()
+    bayeux = Place.objects.create(
+        name="Bayeux", commune=communes["14047"], latitude=49.27, longitude=-0.7
+    )
+    cherbourg = Place.objects.create(
+        name="Cherbourg", commune=communes["50129"], latitude=49.63, longitude=-1.62
+    )
+    article = make_page(ArticlePage, title="Bayeux, première ville libérée", places=[bayeux])
+    elsewhere = make_page(ArticlePage, title="Le port de Cherbourg", places=[cherbourg])
+    assert _testimonies(client, article) == ""  # nothing published yet: no section
+
+    in_caen, _ = story_make(
+        items=1, state=State.NEEDS_REVIEW, title="Caen sous les bombes", commune=communes["14118"]
+    )
+    in_bayeux, _ = story_make(items=1, state=State.NEEDS_REVIEW, title="Les cloches de Bayeux")
+    for story in (in_bayeux, in_caen):
+        _moderate(story, State.PUBLISHED, historian, django_capture_on_commit_callbacks)
+    section = _testimonies(client, article)
+    assert section.index("Les cloches de Bayeux") < section.index("Caen sous les bombes")
+    assert f'href="/fr/collection/s/{in_bayeux.public_id}/"' in section
+    assert "Témoignage" in section and "Bayeux (14)" in section
+    assert "contrib@example.org" not in section and "Petit-fils" not in section
+    assert _testimonies(client, elsewhere) == ""  # another département
+
+    _moderate(in_bayeux, State.PRIVATE, historian, django_capture_on_commit_callbacks)
+    section = _testimonies(client, article)
+    assert "Les cloches de Bayeux" not in section and "Caen sous les bombes" in section
