@@ -95,12 +95,20 @@ def varnish_command(*, port: str, admin_port: str, folder: Path, vcl: Path) -> l
 
 
 def children(*, port: str, admin_port: str, nodes: int, base: int) -> list[run.Child]:
-    folder = ROOT / "var" / "varnish"
+    folder = Path(os.environ.get("VARNISH_DIR", ROOT / "var" / "varnish")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     ports = [base + number for number in range(nodes)]
     vcl = folder / "default.vcl"
     vcl.write_text(vcl_with_backends(VCL.read_text(encoding="utf-8"), ports), encoding="utf-8")
+    # varnishd started by root reads its configuration as its own user (varnish).
+    folder.chmod(0o755)
+    vcl.chmod(0o644)
     env = {**os.environ, "PURGE_URLS": f"http://127.0.0.1:{port}"}
+    # Every request comes from Varnish: the client is the address Varnish appends to
+    # X-Forwarded-For (rate limits, login throttle: docs/deployment.md, "Behind a
+    # reverse proxy"); the nodes listen on 127.0.0.1 only, so no client can write it.
+    env.setdefault("REGISTRATION_CLIENT_IP_HEADER", "X-Forwarded-For")
+    env.setdefault("REGISTRATION_PROXY_COUNT", "1")
     workers = os.environ.get("WEB_CONCURRENCY", "1")
     manage = [run.PY, str(ROOT / "manage.py")]
     result = [

@@ -272,3 +272,20 @@ def test_a_failed_purge_is_retried_until_the_copies_have_expired(varnish_double,
     varnish_double.status = 200
     assert purge.purge_keys.call(keys=["p1"], since=now) == 0
     assert varnish_double.received == ["p1", "p1", "p1"]
+
+
+def test_a_purge_that_fails_at_the_commit_goes_to_the_queue(
+    make_page, varnish_double, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        article = make_page(ArticlePage, title="Cherbourg")
+    varnish_double.received.clear()
+    varnish_double.status = 503  # Varnish restarting
+    retries = []
+    monkeypatch.setattr(purge, "_retry", lambda **kwargs: retries.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "Cherbourg libérée"
+        article.save_revision().publish()
+    # At the commit, then the queued task (run at once by the tests' backend), then later.
+    assert len(varnish_double.received) == 2
+    assert f"p{article.pk}" in retries[0]["keys"] and retries[0]["attempt"] == 2
