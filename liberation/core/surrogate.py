@@ -10,8 +10,9 @@
   not already say `private`/`no-store`/`no-cache`.
 - `private, no-store` on everything else (forms with a CSRF token set their cookie,
   management links, badges, the check-in app, the admin, previews, anything after a
-  login) — unless the view already said `private`. Static and media files keep their
-  own headers.
+  login) — unless the view already said `private`, or, outside the public routes,
+  chose its own header (`never_cache`, a public story file's `public, max-age`: Varnish
+  stores only answers with `s-maxage`). Static and media files keep their own headers.
 
 Public URL classes: Wagtail's pages, the feeds, the sitemap and robots.txt, the agenda
 (pages, iCal, RSS/Atom, open data, API), the map and its data, the search pages and the
@@ -192,13 +193,21 @@ def response_keys(request: HttpRequest, collected: set[str]) -> list[str]:
 def headers_apply(request: HttpRequest, response: HttpResponse, collected: set[str]) -> None:
     if _exempt(request):
         return
+    existing = response.get("Cache-Control", "").lower()
     if seconds() > 0 and shareable(request, response):
-        patch_cache_control(response, public=True, max_age=0, s_maxage=seconds())
+        # A browser lifetime the view chose (communes, iCal feeds) is kept; otherwise
+        # browsers ask again each time, so a correction is never stuck in one.
+        max_age = {} if "max-age" in existing else {"max_age": 0}
+        patch_cache_control(response, public=True, s_maxage=seconds(), **max_age)
         response[HEADER] = " ".join(response_keys(request, collected))
         return
     if HEADER in response:
         del response[HEADER]
-    if "private" not in response.get("Cache-Control", "").lower():
+    route = _route(request)
+    public_route = route in PUBLIC_ROUTES or route == WAGTAIL_SERVE
+    if existing and not public_route:
+        return  # the view's own choice (a public story file, the check-in service worker)
+    if "private" not in existing:
         response["Cache-Control"] = "private, no-store"
 
 

@@ -289,3 +289,10 @@ def test_a_purge_that_fails_at_the_commit_goes_to_the_queue(
     # At the commit, then the queued task (run at once by the tests' backend), then later.
     assert len(varnish_double.received) == 2
     assert f"p{article.pk}" in retries[0]["keys"] and retries[0]["attempt"] == 2
+
+
+def test_a_view_keeps_its_own_browser_lifetime(client):
+    """The communes API says how long browsers keep it; the shared cache adds its own."""
+    response = client.get(reverse("api_communes") + "?q=cher")
+    value = response["Cache-Control"]
+    assert "s-maxage=120" in value and "max-age=0" not in value and "max-age=" in value
