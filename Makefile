@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test test-e2e lint format check demo bench messages clean
+.PHONY: run serve test test-e2e lint format check demo bench messages clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 ## run: install, migrate, load the demo content (skipped with DEMO_CONTENT=false), start server + worker on :8000
 run: $(INSTALLED)
 	$(PY) -m liberation.run
+
+## serve: the production topology: Varnish on :8080 (PORT) in front of two app nodes (one on SQLite), purge worker (docs/deployment.md)
+serve: $(INSTALLED)
+	$(PY) -m liberation.serve
 
 ## test: the whole suite on SQLite (browser tests run when Chromium is installed)
 test: $(INSTALLED)

@@ -134,9 +134,13 @@ class Child:
     """One supervised process: started, watched, started again after a pause when it
     stops (until `main` stops them all)."""
 
-    def __init__(self, name: str, command: list[str]) -> None:
+    def __init__(
+        self, name: str, command: list[str], *, group: bool = False, env: dict | None = None
+    ) -> None:
         self.name = name
         self.command = command
+        self.group = group  # its own process group: stopped with everything it started
+        self.env = env
         self.process: subprocess.Popen | None = None
         self.started_at = 0.0
         self.restart_at: float | None = None
@@ -144,7 +148,12 @@ class Child:
         self.restarts: deque[float] = deque()  # when it was restarted, within the window
 
     def start(self, now: float) -> None:
-        self.process = subprocess.Popen(self.command, cwd=ROOT)
+        options = {}
+        if self.group:
+            options["start_new_session"] = True
+        if self.env is not None:
+            options["env"] = self.env
+        self.process = subprocess.Popen(self.command, cwd=ROOT, **options)
         self.started_at, self.restart_at = now, None
         log(f"{self.name} started (pid {self.process.pid}).")
 
@@ -174,7 +183,10 @@ class Child:
 
     def terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            if self.group:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            else:
+                self.process.terminate()
 
     def wait(self) -> None:
         if self.process is None:
@@ -182,27 +194,21 @@ class Child:
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            if self.group:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.kill()
 
 
-def main() -> int:
-    ensure_env_file()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
-    (ROOT / "var").mkdir(exist_ok=True)
-    manage("prepare")
-
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = os.environ.get("PORT", "8000")
-    workers = os.environ.get("WEB_CONCURRENCY", "2")
-    children = [
-        Child("web server", web_server_command(host, port, workers)),
-        Child("task worker", [PY, str(ROOT / "manage.py"), "db_worker"]),
-    ]
+def supervise(children: list[Child], *, banner: str, clock: bool = True) -> int:
+    """Start the children and the clock, start again any child that stops, until Ctrl-C
+    or SIGTERM; then stop them all (shared by `make run` and `make serve`)."""
     for child in children:
         child.start(time.monotonic())
     stop = threading.Event()
-    threading.Thread(target=publish_clock, args=(stop,), daemon=True).start()
-    print(f"Libération is running on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops it.")
+    if clock:
+        threading.Thread(target=publish_clock, args=(stop,), daemon=True).start()
+    print(banner, flush=True)
 
     def shutdown(*_args) -> None:
         stop.set()
@@ -222,6 +228,27 @@ def main() -> int:
         for child in children:
             child.wait()
     return 0
+
+
+def prepare() -> None:
+    """The `.env`, production settings, `var/`, then `manage.py prepare`."""
+    ensure_env_file()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
+    (ROOT / "var").mkdir(exist_ok=True)
+    manage("prepare")
+
+
+def main() -> int:
+    prepare()
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    workers = os.environ.get("WEB_CONCURRENCY", "2")
+    children = [
+        Child("web server", web_server_command(host, port, workers)),
+        Child("task worker", [PY, str(ROOT / "manage.py"), "db_worker"]),
+    ]
+    banner = f"Libération is running on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops it."
+    return supervise(children, banner=banner)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page, get_page_models
 
+from liberation.core import surrogate
+
 from . import providers
 from .models import (
     ArticlePage,
@@ -96,6 +98,7 @@ class ListingFilters:
 
 
 def content_listing(*, index: SectionIndexPage, filters: ListingFilters) -> QuerySet:
+    surrogate.keys_add(surrogate.LIST)  # any publish may add, remove or reorder an entry
     items = ContentPage.objects.live().public().descendant_of(index).filter(locale=index.locale)
     if filters.type:
         items = items.type(_type_models()[filters.type])
@@ -122,6 +125,7 @@ def _not_in_latest() -> list[type[ContentPage]]:
 
 
 def latest_content(*, locale: Locale, limit: int) -> list[ContentPage]:
+    surrogate.keys_add(surrogate.LIST)
     items = ContentPage.objects.live().public().filter(locale=locale)
     if excluded := _not_in_latest():
         items = items.not_type(*excluded)

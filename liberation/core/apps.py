@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Libération: core"
 
     def ready(self) -> None:
-        from .fragments import connect_signals
+        from . import fragments, purge, surrogate
 
-        connect_signals()
+        fragments.connect_signals()
+        surrogate.connect_signals()
+        purge.connect_signals()

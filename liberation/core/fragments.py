@@ -34,6 +34,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import translation
 
+from . import surrogate
+
 VERSION_ATTRIBUTE = "_liberation_content_version"
 DEFAULT_TIMEOUT = 24 * 3600
 
@@ -50,11 +52,18 @@ WATCHED_MODELS = {
 }
 
 
-def watched_models_register(*labels: str) -> None:
+# Watched models whose changes do not purge the shared cache (core/purge.py).
+NOT_PURGED: set[str] = set()
+
+
+def watched_models_register(*labels: str, purge: bool = True) -> None:
     """Give published content a new version on every save or delete of these models
     ("app_label.modelname"), as for pages. Called from the AppConfig.ready() of the app
-    that owns them."""
+    that owns them. `purge=False`: a change does not purge the shared cache either (it
+    only changes which pages are related, left to the cache's expiry: surrogate.py)."""
     WATCHED_MODELS.update(label.lower() for label in labels)
+    if not purge:
+        NOT_PURGED.update(label.lower() for label in labels)
 
 
 def timeout() -> int:
@@ -131,10 +140,14 @@ def fragment_get_or_render(*, request: HttpRequest | None, name: str, vary_on: l
     if not cacheable(request):
         return render()
     key = fragment_key(request=request, name=name, vary_on=vary_on)
-    html = cache.get(key)
-    if html is None:
+    stored = cache.get(key)
+    if isinstance(stored, tuple):  # (html, the shared cache's keys it was rendered with)
+        html, keys = stored
+        surrogate.keys_add(*keys)
+        return html
+    with surrogate.collecting() as keys:
         html = render()
-        cache.set(key, html, timeout())
+    cache.set(key, (html, tuple(sorted(keys))), timeout())
     return html
 
 

@@ -15,5 +15,6 @@ class SemanticConfig(AppConfig):
         services.signals_connect()
         # First in a page's "Related content" cards (content never imports semantic).
         providers.related_by_meaning_register(provider=selectors.related_by_meaning)
-        # The stored related content shows in the (cached) "Related content" cards.
-        watched_models_register("semantic.pageembedding")
+        # The stored related content shows in the (cached) "Related content" cards; the
+        # shared cache is not purged for it (core/surrogate.py: cards join on expiry).
+        watched_models_register("semantic.pageembedding", purge=False)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control and xkey (core/surrogate.py): before anything that sets a cookie.
+    "liberation.core.surrogate.SurrogateMiddleware",
     "liberation.core.middleware.ContentSecurityPolicyMiddleware",
     "liberation.core.middleware.AdminContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -181,7 +183,24 @@ FRAGMENT_CACHE_TIMEOUT = env_int("FRAGMENT_CACHE_TIMEOUT", 24 * 3600)
 DEMO_CONTENT = env_bool("DEMO_CONTENT", True)
 
 # Background work: the database queue of django-tasks, run by `manage.py db_worker`.
-TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Two queues: "default" (`db_worker`), "purge" (its own worker in `make serve`, polling
+# every 0.1 s: core/purge.py).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "purge"],
+    }
+}
+
+# The shared cache in front of the app (`make serve`, docs/deployment.md): how long it
+# may keep a public page (s-maxage, seconds; 0 marks every response private), the
+# cookies it may ignore (a name, or a prefix ending in *), the Varnish URLs that purge
+# requests go to (comma-separated; empty: no shared cache, nothing is purged) and how
+# long after SHARED_CACHE_SECONDS a failed purge is still retried (Varnish's grace).
+SHARED_CACHE_SECONDS = env_int("SHARED_CACHE_SECONDS", 120)
+SHARED_CACHE_HARMLESS_COOKIES = ["_pk_*", "_ga*", "_gid"]
+PURGE_URLS = [url.strip() for url in env_str("PURGE_URLS", "").split(",") if url.strip()]
+PURGE_GRACE_SECONDS = env_int("PURGE_GRACE_SECONDS", 10)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

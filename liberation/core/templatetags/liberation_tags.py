@@ -14,6 +14,15 @@ register = template.Library()
 DATE_FORMATS = {"fr": "d F Y", "en": "j F Y"}
 
 
+@register.simple_tag
+def surrogate_keys(*keys: str) -> str:
+    """Add keys to the `xkey` header of the response (core/surrogate.py)."""
+    from liberation.core.surrogate import keys_add
+
+    keys_add(*keys)
+    return ""
+
+
 @register.filter(expects_localtime=True)
 def localized_date(value) -> str:
     """The date in the reader's language; a datetime is first put in the site's time zone."""
