@@ -19,6 +19,10 @@ serve view needs; the restrictions are set on the page instance, where Wagtail's
 restriction is still checked against the request (password, login, groups): only the
 lookup is cached, never the decision.
 
+The shared cache's keys of the pages routing loaded (`core/surrogate.py`: the page,
+its ancestors and site root) are kept with the route and given to every response served
+from it, since an unpickled page does not announce itself as a loaded page does.
+
 Not cached: requests other than GET and HEAD, previews, a route that is not found (404),
 and anything when `FRAGMENT_CACHE_TIMEOUT` is 0. The page object is unpickled afresh
 for every request, so nothing one request sets on it reaches another.
@@ -32,7 +36,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import translation
 
-from . import fragments
+from . import fragments, surrogate
 
 ROUTE_ATTRIBUTE = "_wagtail_route_for_request"
 
@@ -89,11 +93,17 @@ class PageRouteCacheMiddleware:
         key = route_key(request, path)
         cached = cache.get(key)
         if cached is None:
-            cached = _route(request, path)
-            if cached is None:
+            # The pages routing loads are the shared cache's keys of the response
+            # (core/surrogate.py): kept with the route, as fragments keep theirs.
+            with surrogate.collecting() as keys:
+                found = _route(request, path)
+            if found is None:
                 return None  # a 404 (or no site): Wagtail answers it as usual
+            cached = (*found, tuple(sorted(keys)))
             cache.set(key, cached, fragments.timeout())
-        site, route_result, restrictions = cached
+        site, route_result, restrictions, keys = cached
+        # An unpickled page is not "loaded" (no post_init): its keys come from the entry.
+        surrogate.keys_add(*keys)
         request._wagtail_site = site
         setattr(request, ROUTE_ATTRIBUTE, route_result)
         _serve_restrictions(route_result[0], restrictions)

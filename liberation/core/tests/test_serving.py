@@ -126,3 +126,15 @@ def test_a_dossier_is_served_from_the_cache_too(client, make_page, django_assert
     with django_assert_num_queries(2):
         second = client.get(dossier.url)
     assert second.content == first.content
+
+
+def test_a_cached_route_still_names_its_page_for_the_shared_cache(client, article, settings):
+    """The xkey header (core/surrogate.py) names the page on the second request too,
+    when the page comes from the route cache rather than the database."""
+    settings.SHARED_CACHE_SECONDS = 120
+    first = client.get(article.url)
+    second = client.get(article.url, {"again": "1"})
+    key = f"p{article.pk}"
+    assert key in first["xkey"].split()
+    assert key in second["xkey"].split()
+    assert set(second["xkey"].split()) >= {key, f"p{article.get_parent().pk}", "site"}
