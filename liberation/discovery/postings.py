@@ -35,8 +35,9 @@ class Snapshot:
     ids: np.ndarray  # entry ids, ascending
     langs: np.ndarray  # language code per entry
     # type, lang, themes, periods, place ids ("|id|id|"), date, page id (None for a
-    # document of a source), départements ("|code|code|")
-    facts: list[tuple[str, str, str, str, str, date | None, int | None, str]]
+    # document of a source), départements ("|code|code|"), story (a page's translation
+    # key: a page and its translations are one story; a document's source and key)
+    facts: list[tuple[str, str, str, str, str, date | None, int | None, str, str]]
     by_page: dict[int, int] = field(default_factory=dict)  # page id → entry id
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     cached: int = 0
@@ -50,20 +51,31 @@ def _version() -> int:
     return row or 0
 
 
+def story_of(translation_key, source: str, key: str) -> str:
+    """What a page shares with its translations (its translation key: SQLite stores the
+    UUID as 32 hex digits, PostgreSQL prints it with dashes); a document is its own."""
+    return str(translation_key).replace("-", "") if translation_key else f"{source}:{key}"
+
+
 def _load_entries(version: int) -> Snapshot:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, type, lang, themes, periods, place_ids, date, page_id, departements"
-            " FROM discovery_searchentry"
-            " ORDER BY id"
+            "SELECT e.id, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date,"
+            " e.page_id, e.departements, CAST(p.translation_key AS TEXT), e.source, e.key"
+            " FROM discovery_searchentry e"
+            " LEFT JOIN wagtailcore_page p ON p.id = e.page_id"
+            " ORDER BY e.id"
         )
         rows = cursor.fetchall()
     facts = []
     by_page = {}
-    for entry_id, type_, lang, themes, periods, place_ids, day, page_id, deps in rows:
+    for row in rows:
+        entry_id, type_, lang, themes, periods, place_ids, day, page_id, deps = row[:9]
+        translation_key, source, key = row[9:]
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        facts.append((type_, lang, themes, periods, place_ids, day, page_id, deps))
+        story = story_of(translation_key, source, key)
+        facts.append((type_, lang, themes, periods, place_ids, day, page_id, deps, story))
         if page_id is not None:
             by_page[page_id] = entry_id
     return Snapshot(

@@ -93,10 +93,13 @@ class Candidate:
     date: date | None
     page_id: int | None = None  # None for a document of a source (a story)
     departements: str = ""  # "|code|code|"
+    story: str = ""  # a page and its translations share it (see postings.Snapshot)
+    # The other language versions of the same story found by the query (see `one_per_story`).
+    also: list["Candidate"] = field(default_factory=list)
 
     @classmethod
     def of(cls, entry_id: int, score: float, matched: int, facts: tuple) -> "Candidate":
-        type_, lang, themes, periods, place_ids, day, page_id, departements = facts
+        type_, lang, themes, periods, place_ids, day, page_id, departements, story = facts
         return cls(
             entry_id,
             score,
@@ -109,11 +112,14 @@ class Candidate:
             day,
             page_id,
             departements or "",
+            story or f"entry:{entry_id}",
         )
 
     def facet_values(self, name: str) -> list[str]:
-        if name in ("type", "lang"):
-            return [getattr(self, name)]
+        if name == "lang":  # a story is in every language it was found in
+            return list(dict.fromkeys([self.lang, *(other.lang for other in self.also)]))
+        if name == "type":
+            return [self.type]
         value = {
             "theme": self.themes,
             "period": self.periods,
@@ -189,8 +195,9 @@ def _candidates_sql(
     sql = (
         ctes + " SELECT e.id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
         " s.matched, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date, e.page_id,"
-        " e.departements"
+        " e.departements, CAST(p.translation_key AS TEXT), e.source, e.key"
         " FROM s JOIN discovery_searchentry e ON e.id = s.entry_id"
+        " LEFT JOIN wagtailcore_page p ON p.id = e.page_id"
         " ORDER BY s.matched DESC, rank DESC, e.id LIMIT %s"
     )
     with connection.cursor() as cursor:
@@ -204,6 +211,8 @@ def _candidates_sql(
     for entry_id, score, matched, *facts in rows:
         if isinstance(facts[5], str):
             facts[5] = date.fromisoformat(facts[5])
+        translation_key, source, key = facts[8:]
+        facts[8:] = [postings.story_of(translation_key, source, key)]
         candidates.append(Candidate.of(entry_id, float(score), matched, tuple(facts)))
     return candidates, total
 
@@ -328,6 +337,26 @@ def search_hybrid_rank(*, query: str, lang: str, limit: int = 20) -> list[tuple[
 FACETS = FILTERS
 
 
+def one_per_story(candidates: list[Candidate], *, lang: str, want: str = "") -> list[Candidate]:
+    """One result per story: a page and its translations found by the query are one
+    candidate, at the best rank any of them reached. It shows the version in `want`
+    (the language facet chosen), else in the reader's language `lang`, else the best
+    ranked; the others are in its `also`. Documents of sources are stories of their own."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in candidates:  # best first
+        groups.setdefault(candidate.story, []).append(candidate)
+    stories = []
+    for members in groups.values():
+        shown = next(
+            (m for m in members if m.lang == want),
+            next((m for m in members if m.lang == lang), members[0]),
+        )
+        shown.also = [m for m in members if m is not shown]
+        shown.score = members[0].score
+        stories.append(shown)
+    return stories
+
+
 def search_pages(
     *, query: str, lang: str, filters: SearchFilters | None = None, sort: str = "relevance"
 ) -> SearchResults:
@@ -344,6 +373,9 @@ def search_pages(
     )
     results.variants = {v for _, vs in tokens for v in vs}
     active = filters.active()
+    found = len(candidates)
+    candidates = one_per_story(candidates, lang=lang, want=active.get("lang", ""))
+    total -= found - len(candidates)  # the translations found count once
 
     # One pass: each candidate's facet values and the filters it fails. A facet counts
     # the candidates that fail no filter but possibly its own.

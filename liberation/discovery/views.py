@@ -65,6 +65,11 @@ def _facet_labels(
     }
 
 
+# The link to a story's other language version, written in that language (as the
+# language switcher writes each language's name in itself).
+ALSO_IN = {"fr": "Aussi en français", "en": "Also in English"}
+
+
 @require_GET
 def search(request):
     lang = get_language() if get_language() in LANGS else "fr"
@@ -86,9 +91,11 @@ def search(request):
     results = search_pages(query=query, lang=lang, filters=filters, sort=sort)
     paginator = Paginator(results.candidates, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    entries = SearchEntry.objects.in_bulk([c.entry_id for c in page_obj.object_list])
+    shown = list(page_obj.object_list)
+    versions = [other for c in shown for other in c.also]
+    entries = SearchEntry.objects.in_bulk([c.entry_id for c in shown + versions])
     # A queued reindex may lag behind: a page no longer live is left out.
-    pages = Page.objects.live().in_bulk([c.page_id for c in page_obj.object_list if c.page_id])
+    pages = Page.objects.live().in_bulk([c.page_id for c in shown + versions if c.page_id])
     labels = _facet_labels(
         lang,
         [value for value, _ in results.facets.get("place", [])],
@@ -112,6 +119,16 @@ def search(request):
                 "lang": entry.lang,
                 "lang_name": labels["lang"].get(entry.lang, entry.lang),
                 "other_lang": entry.lang != lang,
+                # The story's other language versions the query found too (issue 14).
+                "also": [
+                    {
+                        "url": pages[o.page_id].get_url(request),
+                        "lang": o.lang,
+                        "label": ALSO_IN[o.lang],
+                    }
+                    for o in candidate.also
+                    if o.page_id in pages and o.lang in ALSO_IN
+                ],
             }
         )
     base = {"q": query, "sort": sort, **filters.active()}
