@@ -2,7 +2,6 @@
 change purges (core/purge.py). The end-to-end tests through a real Varnish are in
 tests/test_read_tier.py."""
 
-import datetime as dt
 import http.server
 import re
 import threading
@@ -10,11 +9,9 @@ import threading
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from liberation.content.models import ArticlePage, NewsPage
 from liberation.core import purge, surrogate
-from liberation.events.models import CeremonyPage, RegistrationSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +36,9 @@ def article(make_page):
 
 
 @pytest.fixture
-def ceremony(make_page):
-    now = timezone.now()
-    registration = RegistrationSettings.objects.create(
-        name="shared-cache",
-        capacity=100,
-        opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(days=5),
-    )
-    return make_page(
-        CeremonyPage,
-        title="Cérémonie du 8 mai",
-        section="ceremonies",
-        starts_at=now + dt.timedelta(days=10),
-        venue="Place Charles-de-Gaulle",
-        registration_required=True,
-        registration=registration,
-    )
+def ceremony(make_ceremony):
+    """The registrations tests' open ceremony (its page; the settings are `.registration`)."""
+    return make_ceremony(capacity=100).ceremony_pages.get()
 
 
 def public_urls(article, ceremony) -> list[str]:

@@ -1,0 +1,1 @@
+from liberation.registrations.tests.conftest import make_ceremony  # noqa: F401
