@@ -90,6 +90,15 @@ class Site:
             time.sleep(0.2)
         raise AssertionError(f"not within {seconds} s: {what}\n--- run.py's log ---\n{self.log()}")
 
+    def queue_idle(self) -> bool:
+        """No task waiting or running: the worker is polling the queue."""
+        with sqlite3.connect(self.database, timeout=5) as db:
+            (count,) = db.execute(
+                "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
+                " WHERE status IN ('READY', 'RUNNING')"
+            ).fetchone()
+        return count == 0
+
     def home_answers(self) -> bool:
         return self.request("GET", "/fr/", timeout=5)[0] == 200
 
@@ -150,6 +159,12 @@ def site(tmp_path_factory):
 def test_a_stall_longer_than_every_wait_leaves_the_site_up(site):
     worker = site.pids("task worker")
     assert len(worker) == 1
+    # The demo content's follow-up work first (indexes, renditions): the stall below is
+    # the polling worker's. In one CI run (6 December 2026) the worker was still in a
+    # demo indexing task when the lock was taken and logged no error within 10 s; not
+    # reproduced in three runs here under load 7-12. A task in flight meets the lock at
+    # its first write, after whatever it computes before: not what this test measures.
+    site.wait_for(site.queue_idle, 180, "the task queue is idle")
     holder = sqlite3.connect(site.database, isolation_level=None, timeout=30)
     try:
         holder.execute("BEGIN EXCLUSIVE")  # what a long write, a backup or a hand does

@@ -24,6 +24,7 @@ from liberation.content.models import (
     NewsPage,
     VideoPage,
 )
+from liberation.core.bulk import Deferred
 from liberation.events.models import CeremonyPage, RegistrationSettings
 
 # Bump when the importer maps a line differently: every line then counts as changed.
@@ -125,6 +126,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     draft: bool = False
     dry_run: bool = False
+    # The indexing enqueued after the import (core.bulk), for its progress report.
+    indexing: Deferred | None = None
 
     def summary(self) -> str:
         total = len(self.created) + len(self.updated) + len(self.unchanged)

@@ -25,6 +25,7 @@ from wagtail.models import Locale, Page
 
 from liberation.content.models import ContentKey, ContentPage, Place, Theme, VideoPage
 from liberation.content.services import ContentStructure, content_structure_ensure
+from liberation.core.bulk import page_work_deferred
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.registrations.services import registration_settings_save
 
@@ -302,9 +303,12 @@ def import_content(*, path: Path, draft: bool = False, dry_run: bool = False) ->
         return report
     writer = None
     try:
-        with transaction.atomic():
+        # The search and meaning indexes of the published pages are enqueued for the
+        # whole file after the commit (a few batch tasks, not a few per page).
+        with page_work_deferred() as indexing, transaction.atomic():
             writer = _Writer(plan=plan, structure=content_structure_ensure(), draft=draft)
             writer.run(report)
+        report.indexing = indexing
     except BaseException:
         if writer is not None:
             writer.discard_files()

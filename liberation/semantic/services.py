@@ -5,6 +5,11 @@ unpublished or deleted. Each of these also recomputes the stored related content
 pages around it, so that "Contenus associés" is read from the database at request time
 and never computed per request. Signals only enqueue the task after the commit; the
 work itself is in the plain functions below.
+
+Inside `core.bulk.page_work_deferred()` (an import) the pages are collected instead:
+`pages_index_update_task` embeds them `BULK_BATCH` at a time, and one last task
+recomputes the related content around all of them once the batches are done. These
+tasks come before the queue's ordinary work, after the search index's.
 """
 
 import hashlib
@@ -20,6 +25,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
 from liberation.content.models import ContentPage
+from liberation.core.bulk import DeferredWork, Unit, defer, deferred_work_register, wait_finished
 
 from . import embeddings, selectors
 from .models import PageEmbedding
@@ -35,6 +41,14 @@ FACETS_WEIGHT = 1.0
 BODY_WEIGHT = 1.5
 # Neighbours whose related content is recomputed when a page changes.
 NEIGHBOURS_REFRESHED = 20
+# Task priorities (django-tasks: higher first): after the search index (50), before the
+# default work; the related content of a bulk write after its embeddings.
+PRIORITY = 40
+RELATED_PRIORITY = 30
+BULK_BATCH = 256
+MODEL_BATCH = 64  # pages per model call (as `embed_pages`)
+BULK_WAIT = 3600  # seconds the last task of a bulk write waits for its batches
+DEFERRED = "meaning index"
 
 
 def _body_texts(page: ContentPage) -> list[str]:
@@ -144,8 +158,13 @@ def related_refresh(*, page_ids: Iterable[int] | None = None) -> int:
 
 def _pages_listing(page_id: int) -> set[int]:
     """Pages whose stored related content includes this page."""
+    return _pages_listing_any({page_id})
+
+
+def _pages_listing_any(page_ids: set[int]) -> set[int]:
+    """Pages whose stored related content includes any of these pages."""
     rows = PageEmbedding.objects.values_list("page_id", "related_ids")
-    return {pid for pid, related in rows.iterator() if page_id in (related or [])}
+    return {pid for pid, related in rows.iterator() if page_ids.intersection(related or [])}
 
 
 def page_index_update(*, page_id: int) -> str:
@@ -165,9 +184,65 @@ def page_index_update(*, page_id: int) -> str:
     return "embedded" if changed else "unchanged"
 
 
-@task()
+@task(priority=PRIORITY)
 def page_index_update_task(page_id: int) -> str:
     return page_index_update(page_id=page_id)
+
+
+def pages_index_update(*, page_ids: list[int]) -> int:
+    """Embed these pages (those live), forget the others; no related content (the
+    bulk write's last task recomputes it). Returns how many were (re-)embedded."""
+    pages = list(
+        ContentPage.objects.live()
+        .filter(pk__in=page_ids)
+        .specific()
+        .prefetch_related("themes", "places")
+        .order_by("pk")
+    )
+    embedded = sum(
+        pages_embed(pages=pages[start : start + MODEL_BATCH])
+        for start in range(0, len(pages), MODEL_BATCH)
+    )
+    gone = set(page_ids) - {page.pk for page in pages}
+    if gone:
+        PageEmbedding.objects.filter(page_id__in=gone).delete()
+    return embedded
+
+
+def related_refresh_around(*, page_ids: list[int]) -> int:
+    """Recompute the related content of these pages and of the pages that should now
+    list them (their nearest) or listed them: all pages when that is most of them."""
+    corpus = selectors.corpus_get()
+    if len(page_ids) * NEIGHBOURS_REFRESHED >= len(corpus.ids):
+        return related_refresh()
+    around = set(page_ids) | _pages_listing_any(set(page_ids))
+    for page_id in page_ids:
+        around.update(
+            selectors.nearest_ids(corpus=corpus, page_id=page_id, count=NEIGHBOURS_REFRESHED)
+        )
+    return related_refresh(page_ids=around)
+
+
+@task(priority=PRIORITY)
+def pages_index_update_task(page_ids: list[int]) -> int:
+    return pages_index_update(page_ids=page_ids)
+
+
+@task(priority=RELATED_PRIORITY)
+def related_refresh_after_task(page_ids: list[int], result_ids: list[str]) -> int:
+    """The last task of a bulk write. Its lower priority lets a worker take it only
+    once no batch is waiting; batches still running on other workers are waited for."""
+    wait_finished(result_ids, timeout=BULK_WAIT)
+    return related_refresh_around(page_ids=page_ids)
+
+
+def _bulk_flush(page_ids: list[int]) -> list[Unit]:
+    units = []
+    for start in range(0, len(page_ids), BULK_BATCH):
+        chunk = page_ids[start : start + BULK_BATCH]
+        units.append((pages_index_update_task.enqueue(chunk), len(chunk)))
+    last = related_refresh_after_task.enqueue(page_ids, [result.id for result, _n in units])
+    return [*units, (last, 0)]
 
 
 def _enqueue(page_id: int) -> None:
@@ -180,7 +255,7 @@ def _enqueue(page_id: int) -> None:
 
 
 def _on_publish_change(sender, instance, **kwargs) -> None:
-    if isinstance(instance, ContentPage):
+    if isinstance(instance, ContentPage) and not defer(DEFERRED, instance.pk):
         _enqueue(instance.pk)
 
 
@@ -190,6 +265,7 @@ def _on_page_delete(sender, instance, **kwargs) -> None:
 
 
 def signals_connect() -> None:
+    deferred_work_register(DeferredWork(name=DEFERRED, flush=_bulk_flush))
     page_published.connect(_on_publish_change, dispatch_uid="semantic-published")
     page_unpublished.connect(_on_publish_change, dispatch_uid="semantic-unpublished")
     post_delete.connect(_on_page_delete, dispatch_uid="semantic-deleted")
