@@ -160,10 +160,10 @@ def test_a_stall_longer_than_every_wait_leaves_the_site_up(site):
     worker = site.pids("task worker")
     assert len(worker) == 1
     # The demo content's follow-up work first (indexes, renditions): the stall below is
-    # the polling worker's. In one CI run (6 December 2026) the worker was still in a
-    # demo indexing task when the lock was taken and logged no error within 10 s; not
-    # reproduced in three runs here under load 7-12. A task in flight meets the lock at
-    # its first write, after whatever it computes before: not what this test measures.
+    # the polling worker's. A task in flight when the lock is taken reaches the log
+    # later: django-tasks-db retries `set_successful` and then `set_failed` three times
+    # each (`utils.retry`), each waiting the 2 s busy timeout, about 12 s before the
+    # error leaves the library. CI met that once (6 December 2026).
     site.wait_for(site.queue_idle, 180, "the task queue is idle")
     holder = sqlite3.connect(site.database, isolation_level=None, timeout=30)
     try:
