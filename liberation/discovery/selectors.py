@@ -20,7 +20,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -341,7 +341,8 @@ def one_per_story(candidates: list[Candidate], *, lang: str, want: str = "") -> 
     """One result per story: a page and its translations found by the query are one
     candidate, at the best rank any of them reached. It shows the version in `want`
     (the language facet chosen), else in the reader's language `lang`, else the best
-    ranked; the others are in its `also`. Documents of sources are stories of their own."""
+    ranked; the others are in its `also`. Documents of sources are stories of their own.
+    The candidates given are not changed."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in candidates:  # best first
         groups.setdefault(candidate.story, []).append(candidate)
@@ -351,9 +352,9 @@ def one_per_story(candidates: list[Candidate], *, lang: str, want: str = "") -> 
             (m for m in members if m.lang == want),
             next((m for m in members if m.lang == lang), members[0]),
         )
-        shown.also = [m for m in members if m is not shown]
-        shown.score = members[0].score
-        stories.append(shown)
+        # A copy: the ranking's candidates are left as they were.
+        also = [m for m in members if m is not shown]
+        stories.append(replace(shown, also=also, score=members[0].score))
     return stories
 
 

@@ -59,3 +59,28 @@ def test_counts_and_the_language_facet_count_stories(corpus):
     # Choosing English shows the English version of the story, nothing else.
     assert [c.page_id for c in english.candidates] == [corpus["cherbourg_en"].pk]
     assert english.candidates[0].also[0].page_id == corpus["cherbourg"].pk
+
+
+def test_grouping_leaves_the_rankings_candidates_unchanged():
+    from liberation.discovery.selectors import Candidate, one_per_story
+
+    def candidate(entry_id, score, lang):
+        return Candidate(
+            entry_id=entry_id,
+            score=score,
+            matched=1,
+            type="article",
+            lang=lang,
+            themes="",
+            periods="",
+            place_ids="",
+            date=None,
+            page_id=entry_id,
+            departements="",
+            story="s1",
+        )
+
+    english, french = candidate(1, 0.9, "en"), candidate(2, 0.5, "fr")
+    [story] = one_per_story([english, french], lang="fr")
+    assert (story.entry_id, story.score, [m.entry_id for m in story.also]) == (2, 0.9, [1])
+    assert (french.score, french.also, english.also) == (0.5, [], [])
