@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         default=int(os.environ.get("READ_TIER_NGINX_PORT", "0")),
         help="nginx's port (READ_TIER_NGINX_PORT; default: a free port)",
     )
-    parser.add_argument("--rush-attempts", type=int, default=3000, help="0: no rush phase")
+    parser.add_argument("--rush-attempts", type=int, default=2000, help="0: no rush phase")
     parser.add_argument("--rush-capacity", type=int, default=500)
     parser.add_argument("--rush-concurrency", type=int, default=32)
     parser.add_argument("--title", help="publish: the new title")
