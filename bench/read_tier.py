@@ -10,7 +10,16 @@ with the same DATABASE_URL (and REDIS_URL) in the environment:
    through Varnish; its bytes are written to a temporary folder served by nginx
    (nginx-light, its own configuration on a free port, two workers, `sendfile`).
 2. `wrk -t2 -c64 -d{--seconds}s` on each; the ratio Varnish / nginx (target ≥ 70 %).
-3. `--publishes 100` title changes of the article, published in this process with
+3. The same reads during a registration rush on another ceremony (the benchmark
+   ceremony of `manage.py bench_ceremony --capacity {--rush-capacity}`, reset first):
+   bench/registration_rush.py's rush (`--rush-attempts` new browsers, `--rush-concurrency`
+   at a time, through the tier: Varnish passes the forms and POSTs to the nodes) runs
+   in this process while `wrk` reads the article through Varnish in 1-second runs, one
+   after the other, until the rush is over. Reads req/s during the rush, their ratio to
+   nginx (target ≥ 50 %), confirmed/s (target ≥ 500) and the seats counted after
+   (0 oversold). `--rush-attempts 0` skips it. The nodes must not rate-limit the
+   rush's single address: `REGISTRATION_RATE_LIMIT=0` in `make serve`'s environment.
+4. `--publishes 100` title changes of the article, published in this process with
    Wagtail (revision, publish: the purge goes through the task queue and the purge
    worker of `make serve`); after each commit, the article is read through Varnish
    every 5 ms until it shows the new title: p50, p99, max (target p99 ≤ 1 s). The
@@ -19,7 +28,8 @@ with the same DATABASE_URL (and REDIS_URL) in the environment:
 `publish` sub-command (used by tests/test_read_tier.py): one title (and slug) change
 of the page matching `--match`, printed as one JSON line.
 
-The last line is JSON with every figure. Needs `wrk` and `nginx` on PATH.
+The last line is JSON with every figure. Needs `wrk` and `nginx` on PATH. nginx listens
+on `--nginx-port` (or READ_TIER_NGINX_PORT; a free port otherwise).
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -41,6 +52,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import registration_rush  # noqa: E402 (bench/registration_rush.py, next to this file)
+
 NGINX_CONF = """
 worker_processes 2;
 pid {folder}/nginx.pid;
@@ -95,22 +109,99 @@ def wrk(url: str, seconds: int) -> dict:
         check=True,
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     return {
         "rps": rate,
+        "requests": int(done.group(1)),
+        "seconds": float(done.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60}[done.group(3)],
         "non_2xx": int(errors.group(1)) if errors else 0,
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
     }
 
 
-def nginx_serving(body: bytes, folder: Path) -> tuple[subprocess.Popen, str]:
+# -- reads during a registration rush ------------------------------------------------------
+
+
+def ceremony_reset(capacity: int) -> int:
+    """The benchmark ceremony, emptied, with `capacity` seats (`manage.py bench_ceremony`)."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench_ceremony", "--capacity", str(capacity)],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "liberation.settings.production", **os.environ},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def reads_during_rush(args, url: str) -> dict:
+    """wrk on `url` in 1-second runs while bench/registration_rush.py's rush runs."""
+    ceremony = ceremony_reset(args.rush_capacity)
+    rush_args = registration_rush.parse(
+        [
+            "--base",
+            args.base,
+            "--ceremony",
+            str(ceremony),
+            "--attempts",
+            str(args.rush_attempts),
+            "--concurrency",
+            str(args.rush_concurrency),
+            "--manage",
+            f"{sys.executable} manage.py",
+        ]
+    )
+    base = urllib.parse.urlsplit(args.base)
+    pids = registration_rush.server_pids(base.port or 80)
+    started, ended, outcome = threading.Event(), threading.Event(), {}
+
+    def rush() -> None:
+        try:
+            outcome["rush"] = registration_rush.rush_run(
+                rush_args, base, pids, on_start=started.set, on_end=ended.set
+            )
+        except Exception as error:  # noqa: BLE001 (reported below)
+            outcome["error"] = error
+        finally:
+            started.set()
+            ended.set()
+
+    thread = threading.Thread(target=rush)
+    thread.start()
+    started.wait()
+    runs, reads_started = [], time.monotonic()
+    while not ended.is_set():  # the last run may end up to a second after the rush
+        runs.append(wrk(url, 1))
+    reads_wall = time.monotonic() - reads_started
+    thread.join()
+    if "error" in outcome:
+        raise SystemExit(f"the rush failed: {outcome['error']}")
+    summary, details = outcome["rush"]
+    registration_rush.rush_print(rush_args, summary, details)
+    requests = sum(run["requests"] for run in runs)
+    seconds = sum(run["seconds"] for run in runs)
+    return {
+        "rps": requests / seconds if seconds else 0.0,
+        "runs": len(runs),
+        "seconds": round(seconds, 2),
+        "wall_s": round(reads_wall, 2),
+        "non_2xx": sum(run["non_2xx"] for run in runs),
+        "p99_ms": max((run["p99_ms"] or 0 for run in runs), default=None),
+        "rush": summary,
+        "kept": registration_rush.rush_kept(summary, details),
+    }
+
+
+def nginx_serving(body: bytes, folder: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
     folder.chmod(0o755)  # nginx's workers run as another user
     (folder / "www").mkdir(mode=0o755)
     (folder / "www" / "page.html").write_bytes(body)
     (folder / "www" / "page.html").chmod(0o644)
-    port = free_port()
+    port = port or free_port()
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(folder=folder, port=port), encoding="utf-8")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -210,12 +301,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--match", default="cherbourg")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--publishes", type=int, default=100)
+    parser.add_argument(
+        "--nginx-port",
+        type=int,
+        default=int(os.environ.get("READ_TIER_NGINX_PORT", "0")),
+        help="nginx's port (READ_TIER_NGINX_PORT; default: a free port)",
+    )
+    parser.add_argument("--rush-attempts", type=int, default=2000, help="0: no rush phase")
+    parser.add_argument("--rush-capacity", type=int, default=500)
+    parser.add_argument("--rush-concurrency", type=int, default=32)
     parser.add_argument("--title", help="publish: the new title")
     parser.add_argument("--slug", help="publish: the new slug")
     args = parser.parse_args(argv)
     if args.command == "publish":
         return publish_command(args)
 
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     url = find_page(args.base, args.match)
     if url is None:
         print(f"No <loc> containing {args.match!r} in {args.base}/sitemap.xml", file=sys.stderr)
@@ -226,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     status, headers, body = fetch(url)
     print(f"{url}: {status}, {len(body)} bytes, X-Cache {headers.get('X-Cache')}")
     with tempfile.TemporaryDirectory() as folder:
-        nginx, nginx_url = nginx_serving(body, Path(folder))
+        nginx, nginx_url = nginx_serving(body, Path(folder), args.nginx_port)
         try:
             file = wrk(nginx_url, args.seconds)
             print(f"nginx (file): {file['rps']:.0f} req/s")
@@ -237,6 +338,37 @@ def main(argv: list[str] | None = None) -> int:
             nginx.wait(timeout=10)
     ratio = tier["rps"] / file["rps"]
     print(f"ratio: {ratio:.1%} (target ≥ 70 %)")
+    during = {}
+    if args.rush_attempts:
+        reads = reads_during_rush(args, url)
+        rush = reads["rush"]
+        during = {
+            "rush_tier_rps": round(reads["rps"]),
+            "rush_tier_non_2xx": reads["non_2xx"],
+            "rush_tier_p99_ms": reads["p99_ms"],
+            "rush_ratio": round(reads["rps"] / file["rps"], 3),
+            "rush_reads_s": reads["seconds"],
+            "rush_confirmed_per_s": rush["confirmed_per_s"],
+            "rush_confirmed": rush["confirmed"],
+            "rush_capacity": rush["capacity"],
+            "rush_seats_taken": rush["seats_taken"],
+            "rush_oversold": rush["oversold"],
+            "rush_counter_matches": rush["counter_matches"],
+            "rush_lost": rush["lost"],
+            "rush_5xx": rush["errors_5xx"],
+            "rush_transport_errors": rush["transport_errors"],
+            "rush_attempts": rush["attempts"],
+            "rush_concurrency": rush["concurrency"],
+            "rush_wall_s": rush["wall_s"],
+            "rush_kept": reads["kept"],
+        }
+        print(
+            f"during the rush: Varnish (tier) {reads['rps']:.0f} req/s over {reads['runs']} "
+            f"wrk runs ({reads['seconds']} s), {during['rush_ratio']:.1%} of nginx "
+            f"(target ≥ 50 %); rush {rush['confirmed_per_s']} confirmed/s (target ≥ 500), "
+            f"{rush['confirmed']} confirmed for {rush['capacity']} seats, "
+            f"{rush['oversold']} oversold"
+        )
     visible = publishes(args.base, url, args.publishes) if args.publishes else {}
     if visible:
         print(
@@ -253,7 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         "tier_non_2xx": tier["non_2xx"],
         "tier_p99_ms": tier["p99_ms"],
         "ratio": round(ratio, 3),
+        **during,
         **visible,
+        "load_before": " ".join(load_before),
+        "load_after": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
     print(json.dumps(result))
     return 0

@@ -815,7 +815,7 @@ def in_process(args) -> int:
 # -- main --------------------------------------------------------------------------------
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--ceremony", type=int, help="RegistrationSettings id")
@@ -856,12 +856,23 @@ def main(argv=None) -> int:
         metavar="N",
         help="no server: N form GETs and POSTs in-process (CPU, queries, locked time)",
     )
+    return parser
+
+
+def parse(argv=None) -> argparse.Namespace:
+    """The command line's options (also what bench/read_tier.py builds for its rush)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.in_process:
-        return in_process(args)
-    if args.ceremony is None:
+    if args.ceremony is None and not args.in_process:
         parser.error("--ceremony is required (the id `manage.py bench_ceremony` prints)")
     args.manage = args.manage.split()
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse(argv)
+    if args.in_process:
+        return in_process(args)
     base = urllib.parse.urlsplit(args.base)
     pids = server_pids(base.port or 80)
     if not pids:
@@ -893,18 +904,34 @@ def main(argv=None) -> int:
         return 0 if ok == args.gets else 1
 
     try:
-        before = read_database(args)
+        summary, details = rush_run(args, base, pids)
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 2
+    rush_print(args, summary, details)
+    print(json.dumps(summary))
+    return 0 if rush_kept(summary, details) else 1
+
+
+class SetupError(RuntimeError):
+    """The rush could not start (database unreadable, ceremony not empty, staff login)."""
+
+
+def rush_run(args, base, pids: set[int], *, on_start=None, on_end=None) -> tuple[dict, dict]:
+    """One rush as `args` says (see the module's docstring), the database read before
+    and after: (summary, details), the summary a JSON-able dict of every figure, the
+    details what `rush_print` and `rush_kept` need (lost answers, errors, the staff
+    editor). `on_start()` and `on_end()`, if given, are called when the first browsers
+    start (after the database was read) and when the last one is done (before the
+    database is read again). Raises SetupError when it cannot start. Used by
+    bench/read_tier.py too (reads measured during a rush)."""
+    before = read_database(args)
     capacity = before["capacity"]
     if before["rows"] or before["seats_taken"]:
-        print(
+        raise SetupError(
             f"Ceremony {args.ceremony} already holds {len(before['rows'])} registrations: "
-            "reset it with `manage.py bench_ceremony`.",
-            file=sys.stderr,
+            "reset it with `manage.py bench_ceremony`."
         )
-        return 2
 
     editor, stop_edits, edits = None, threading.Event(), None
     if args.staff_edits:
@@ -920,8 +947,7 @@ def main(argv=None) -> int:
             editor.log_in()
             editor.load()
         except (RuntimeError, OSError) as error:
-            print(f"Staff edits: {error}", file=sys.stderr)
-            return 2
+            raise SetupError(f"Staff edits: {error}") from error
         edits = threading.Thread(
             target=editor.run,
             kwargs={
@@ -933,7 +959,11 @@ def main(argv=None) -> int:
         edits.start()
 
     cpu_before, client_before = cpu_seconds(pids), time.process_time()
+    if on_start is not None:
+        on_start()
     results, wall = run_rush(args, base)
+    if on_end is not None:
+        on_end()
     stop_edits.set()
     if edits is not None:
         edits.join()
@@ -1010,24 +1040,33 @@ def main(argv=None) -> int:
             staff_errors=len(editor.errors),
             staff_post_p50_ms=round(percentile(editor.posts_ms, 50), 1),
         )
+    details = {"lost": lost, "errors": results.errors, "editor": editor, "times": times}
+    return summary, details
+
+
+def rush_print(args, summary: dict, details: dict) -> None:
+    """The rush's figures, one per line, as `main` prints them."""
+    lost, editor = details["lost"], details["editor"]
+    final_capacity, seats_taken = summary["capacity_after"], summary["seats_taken"]
+    counter_matches = summary["counter_matches"]
     print(
         f"attempts            {args.attempts} ({args.concurrency} concurrent clients"
         f"{', forms loaded first' if args.warm else ''})"
     )
     print(
-        f"confirmed           {len(confirmed_rows)} stored, {len(results.answered)} answered 303,"
-        f" seats_taken {after['seats_taken']} / {final_capacity}"
+        f"confirmed           {summary['confirmed']} stored, {summary['answered_303']} answered"
+        f" 303, seats_taken {seats_taken} / {final_capacity}"
     )
     print(
         f"confirmed/s         {summary['confirmed_per_s']} (first POST to confirmation "
-        f"#{min(len(times), capacity)}: {summary['window_s']} s)"
+        f"#{min(len(details['times']), summary['capacity'])}: {summary['window_s']} s)"
     )
     print(f"POST latency        p50 {summary['post_p50_ms']} ms, p99 {summary['post_p99_ms']} ms")
     print(f"form GET latency    p50 {summary['get_p50_ms']} ms, p99 {summary['get_p99_ms']} ms")
     print(f"refused (409)       {summary['refused_409']}")
-    print(f"oversold seats      {oversold}")
+    print(f"oversold seats      {summary['oversold']}")
     print(
-        f"seat counter        {after['seats_taken']}, seats held {seats_held}"
+        f"seat counter        {seats_taken}, seats held {summary['seats_held']}"
         f" ({'equal' if counter_matches else 'MISMATCH'}), capacity at the end {final_capacity}"
     )
     if editor is not None:
@@ -1043,8 +1082,8 @@ def main(argv=None) -> int:
         for error in editor.errors[:3]:
             print(f"  {error}", file=sys.stderr)
     print(f"lost submissions    {len(lost)}" + (f" e.g. {lost[:3]}" if lost else ""))
-    print(f"5xx answers         {errors_5xx}")
-    print(f"transport errors    {transport}")
+    print(f"5xx answers         {summary['errors_5xx']}")
+    print(f"transport errors    {summary['transport_errors']}")
     print(
         f"server CPU          {summary['server_cpu_s']} s, "
         f"{summary['server_cpu_ms_per_request']} ms per request (GET or POST)"
@@ -1053,13 +1092,23 @@ def main(argv=None) -> int:
         f"client CPU          {summary['client_cpu_s']} s, "
         f"{summary['client_cpu_ms_per_request']} ms per request (this load generator, same cores)"
     )
-    print(f"statuses            {results.statuses}")
-    for error in results.errors[:5]:
+    print(f"statuses            {summary['statuses']}")
+    for error in details["errors"][:5]:
         print(f"  {error}", file=sys.stderr)
-    print(json.dumps(summary))
-    staff_failed = editor is not None and bool(editor.errors)
-    failed = oversold or lost or errors_5xx or transport or not counter_matches or staff_failed
-    return 1 if failed else 0
+
+
+def rush_kept(summary: dict, details: dict) -> bool:
+    """0 oversold, the counter equal to the seats held, 0 lost, 0 5xx, 0 transport
+    errors, no staff save that failed."""
+    staff_failed = details["editor"] is not None and bool(details["editor"].errors)
+    return not (
+        summary["oversold"]
+        or details["lost"]
+        or summary["errors_5xx"]
+        or summary["transport_errors"]
+        or not summary["counter_matches"]
+        or staff_failed
+    )
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ Varnish and its xkey module, its own database, ports and Varnish folder.
   are never stored nor shared between two clients.
 - Two nodes sharing PostgreSQL and Redis (with DATABASE_URL=postgres://… and REDIS_URL
   in the environment; a throwaway database is created next to it): a publish through
-  one node is visible through the tier and directly on the other node within 1 s, and
-  a registration rush spread over both nodes never oversells.
+  one node is visible through the tier and directly on the other node within 1 s, a
+  registration rush spread over both nodes never oversells, and the search and meaning
+  indexes of both nodes find a new title within a few seconds and agree.
 
 Each start runs `prepare` on a new database (migrations, communes, demo content):
 about a minute. Skipped, with the reason, without varnishd or its xkey module.
+TIER_TEST_PORTS=8340-8399 keeps every server of these tests within those ports
+(machines where port ranges are shared out); a free port anywhere otherwise.
 """
 
 import json
@@ -54,7 +57,24 @@ VISIBLE_WITHIN = 1.0  # seconds, from the commit of the publish
 
 
 def free_ports(count: int, *, consecutive: bool = False) -> list[int]:
-    """`count` free loopback ports (following each other when `consecutive`)."""
+    """`count` free loopback ports (following each other when `consecutive`), within
+    TIER_TEST_PORTS ("first-last") when it is set."""
+    if allowed := os.environ.get("TIER_TEST_PORTS"):
+        first, last = (int(port) for port in allowed.split("-"))
+        usable = [p for p in range(first, last + 1) if p not in _handed_out and _free(p)]
+        runs = [usable[i : i + count] for i in range(len(usable))] if consecutive else [usable]
+        ports = next(
+            (
+                run[:count]
+                for run in runs
+                if len(run) >= count and (not consecutive or run[count - 1] - run[0] < count)
+            ),
+            None,
+        )
+        if ports is None:
+            raise RuntimeError(f"no {count} free ports in TIER_TEST_PORTS={allowed}")
+        _handed_out.update(ports)
+        return ports
     for _ in range(100):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -68,6 +88,9 @@ def free_ports(count: int, *, consecutive: bool = False) -> list[int]:
         if all(_free(port) for port in ports):
             return ports
     raise RuntimeError("no free ports")
+
+
+_handed_out: set[int] = set()  # within TIER_TEST_PORTS: not handed out twice
 
 
 def _free(port: int) -> bool:
@@ -348,3 +371,105 @@ def test_two_nodes_a_rush_spread_over_both_never_oversells(two_nodes):
     assert summary["confirmed"] == 150 and summary["counter_matches"], summary
     log = two_nodes.log()
     assert "node 1 web server started" in log and "node 2 web server started" in log
+
+
+def search_api(node: str, query: str, lang: str) -> list[dict]:
+    """The search API of one node, directly (not through Varnish): its results."""
+    query_string = urllib.parse.urlencode({"q": query, "lang": lang, "limit": 10})
+    status, _headers, body = get(f"{node}/api/search/?{query_string}")
+    assert status == 200, body[:500]
+    answer = json.loads(body)
+    assert answer["ranking"] == "hybrid", answer  # meaning took part
+    return answer["results"]
+
+
+def wait_found(searches: dict, title: str, since: float, limit: float = 10) -> dict:
+    """For each (node, query, lang) of `searches`, the seconds from `since` until that
+    node's search API ranks `title` first (inf if not within `limit`)."""
+    delays = {}
+    while len(delays) < len(searches) and time.time() - since <= limit:
+        for name, (node, query, lang) in searches.items():
+            if name not in delays:
+                results = search_api(node, query, lang)
+                if results and results[0]["title"] == title:
+                    delays[name] = time.time() - since
+        time.sleep(0.05)
+    return {name: delays.get(name, float("inf")) for name in searches}
+
+
+def tasks_since(tier: Tier, since: float) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(tier.env["DATABASE_URL"], autocommit=True) as connection:
+        return connection.execute(
+            "SELECT task_path, status, enqueued_at, started_at, finished_at,"
+            " exception_class_path FROM django_tasks_database_dbtaskresult"
+            " WHERE enqueued_at >= to_timestamp(%s) ORDER BY enqueued_at",
+            [since],
+        ).fetchall()
+
+
+def wait_queue_idle(tier: Tier, limit: float = 300) -> None:
+    """Until the task queue holds nothing ready or running: `prepare` loads the demo
+    content just before the nodes start, and its ~250 index tasks (the embedding model
+    of the meaning index among them) take the workers a minute or more on a busy
+    machine; a publish's tasks would queue behind them."""
+    import psycopg
+
+    deadline = time.monotonic() + limit
+    with psycopg.connect(tier.env["DATABASE_URL"], autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult"
+                " WHERE status = 'RUNNING' OR status = 'READY'"
+                # django-tasks-db: the largest date for "no later than now"
+                " AND (run_after <= NOW() OR run_after >= '9999-01-01')"
+            ).fetchone()[0]
+            if not waiting:
+                return
+            time.sleep(0.5)
+    raise AssertionError(f"the task queue still holds {waiting} tasks after {limit} s")
+
+
+SEARCH_WITHIN = 3.0  # seconds after the publisher's exit: the index tasks, then one read
+
+
+@pytest.mark.tier
+def test_two_nodes_search_and_meaning_find_a_new_title_on_both(two_nodes):
+    """Each node's processes keep their own copy of the search index's entries and of the
+    meaning index's matrix (StampedCache), refreshed when the database says it changed:
+    after a publish, both find the new title, by its words and by its meaning alone."""
+    nodes = [f"http://127.0.0.1:{port}" for port in two_nodes.node_ports]
+    title = "Cherbourg, la recette normande de la tarte aux pommes"
+    # Words: a French query. Meaning alone: an English query whose words are in no
+    # English page: only the French page's vector, through its new title, can match it.
+    words, meaning = ("tarte aux pommes", "fr"), ("apple pie recipe", "en")
+    wait_queue_idle(two_nodes)  # every page embedded and indexed
+    article = next(p for p in two_nodes.sitemap_paths() if "cherbourg" in p)
+    for node in nodes:  # each node's copies built, and the model loaded, before
+        for query, lang in (words, meaning):
+            urls = [urllib.parse.urlsplit(r["url"]).path for r in search_api(node, query, lang)]
+            assert article not in urls, (node, query)
+    answer = two_nodes.publish(title=title, slug="cherbourg-tarte-aux-pommes")
+    committed = time.time()  # the publisher (neither node) has exited
+    searches = {
+        (node, query): (node, query, lang) for node in nodes for query, lang in (words, meaning)
+    }
+    delays = wait_found(searches, title, committed)
+    slow = {name: delay for name, delay in delays.items() if delay > SEARCH_WITHIN}
+    assert not slow, (
+        slow,
+        answer,
+        tasks_since(two_nodes, committed - 30),
+        {name: [r["title"] for r in search_api(*search)][:3] for name, search in searches.items()},
+    )
+    for query, lang in (words, meaning):
+        found = [search_api(node, query, lang) for node in nodes]
+        assert found[0] == found[1], query  # the same answer, scores included
+        assert urllib.parse.urlsplit(found[1][0]["url"]).path == answer["url"], found[1][0]
+    # The search page of the other node (no cache between: straight to the node), its
+    # first card the new title (its words highlighted).
+    status, _headers, page = get(nodes[1] + "/fr/recherche/?q=tarte+aux+pommes")
+    first = re.search(r'class="fr-card__title"><a href="([^"]+)">([^<]+)', page)
+    assert status == 200 and first, page[:500]
+    assert first.groups() == (answer["url"], "Cherbourg, la recette normande de la ")
