@@ -33,6 +33,11 @@ Keys (`xkey` header, space-separated; purged by `core/purge.py` through the queu
   unpublish, move or delete, since any of them can add, remove or reorder an entry.
 - `menu` on responses that show the main menu (the header): purged when a page shown
   in menus changes.
+- `search` on the answers of the search index (the search page, its suggestions, the
+  search API): purged when the index changes (`discovery/indexing.py`, at the commit
+  of an index task). The `list` purge of a publish comes at the publish's commit,
+  before the index task has run: a search read in between would otherwise keep the
+  old results for SHARED_CACHE_SECONDS.
 
 Coarseness chosen: related cards are not a `list` (a newly published page joins other
 pages' related cards when they expire, at most SHARED_CACHE_SECONDS later; a change to
@@ -54,7 +59,7 @@ from django.utils.cache import patch_cache_control
 DEFAULT_SECONDS = 120
 MAX_PAGE_KEYS = 300
 HEADER = "xkey"
-SITE, LIST, MENU = "site", "list", "menu"
+SITE, LIST, MENU, SEARCH = "site", "list", "menu", "search"
 
 _collector: contextvars.ContextVar[set | None] = contextvars.ContextVar(
     "liberation_surrogate_keys", default=None

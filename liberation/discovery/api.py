@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
 from liberation.content.models import ContentKey
+from liberation.core import surrogate
 
 from .analysis import LANGS, MAX_QUERY_CHARS, clean_query
 from .models import SearchEntry
@@ -132,6 +133,7 @@ def _error(message: str, field: str) -> JsonResponse:
 
 @require_GET
 def search_api(request):
+    surrogate.keys_add(surrogate.SEARCH)
     lang = request.GET.get("lang", "fr")
     if lang not in LANGS:
         return _error("lang must be one of: " + ", ".join(LANGS), "lang")

@@ -26,7 +26,9 @@ from django_tasks import task
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from liberation.core import surrogate
 from liberation.core.bulk import DeferredWork, Unit, defer, deferred_work_register
+from liberation.core.purge import purge_later
 
 from .analysis import document_terms, fold, tokenize
 from .models import SearchEntry, SearchIndexState
@@ -233,6 +235,7 @@ def _bump() -> None:
     version = secrets.randbits(62) + 1
     if not SearchIndexState.objects.filter(pk=1).update(version=version):
         SearchIndexState.objects.update_or_create(pk=1, defaults={"version": version})
+    purge_later({surrogate.SEARCH})  # the shared cache's search answers, at the commit
 
 
 def _save(batch: list[Built]) -> None:

@@ -14,6 +14,7 @@ from wagtail.models import Page
 
 from liberation.content.models import Place, Theme
 from liberation.content.selectors import PERIODS, _type_models
+from liberation.core import surrogate
 from liberation.places.models import Departement
 
 from .analysis import LANGS, MAX_QUERY_CHARS, clean_query
@@ -72,6 +73,7 @@ ALSO_IN = {"fr": "Aussi en français", "en": "Also in English"}
 
 @require_GET
 def search(request):
+    surrogate.keys_add(surrogate.SEARCH)
     lang = get_language() if get_language() in LANGS else "fr"
     raw = request.GET.get("q", "")
     query = clean_query(raw)
@@ -188,6 +190,7 @@ def _qs(params: dict) -> str:
 @require_GET
 def suggest(request):
     """JSON for the autocomplete: {"query": …, "suggestions": [{"label", "kind", "lang"}]}."""
+    surrogate.keys_add(surrogate.SEARCH)
     lang = get_language() if get_language() in LANGS else "fr"
     query = clean_query(request.GET.get("q", ""))[:MAX_QUERY_CHARS]
     return JsonResponse({"query": query, "suggestions": autocomplete(prefix=query, lang=lang)})

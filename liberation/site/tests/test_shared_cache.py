@@ -279,3 +279,27 @@ def test_a_view_keeps_its_own_browser_lifetime(client):
     response = client.get(reverse("api_communes") + "?q=cher")
     value = response["Cache-Control"]
     assert "s-maxage=120" in value and "max-age=0" not in value and "max-age=" in value
+
+
+def test_search_answers_carry_the_search_key(client, article):
+    for url in (
+        reverse("search_fr") + "?q=cherbourg",
+        reverse("api_search") + "?q=cherbourg",
+        reverse("search_suggest_fr") + "?q=cher",
+    ):
+        response = client.get(url)
+        assert public(response) and "search" in keys(response), url
+
+
+def test_an_index_change_purges_the_search_answers(
+    article, varnish_double, django_capture_on_commit_callbacks
+):
+    """A publish purges `list` at its own commit, before the index task has run: the
+    index task's commit purges the search answers again (the tests' tasks run at once,
+    so both purges come from one transaction here)."""
+    from liberation.discovery.indexing import index_pages
+
+    varnish_double.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        index_pages([article.pk])
+    assert varnish_double.received == ["search"]
