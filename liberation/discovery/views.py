@@ -62,6 +62,7 @@ def _facet_labels(
         "theme": {t.slug: (t.name_fr if lang == "fr" else t.name_en) for t in Theme.objects.all()},
         "lang": {"fr": _("French"), "en": _("English")},
         "period": {p.slug: str(p.label) for p in PERIODS},
+        "when": {"upcoming": _("Upcoming"), "past": _("Past")},
     }
 
 
@@ -139,6 +140,7 @@ def search(request):
         ("period", _("Historical period")),
         ("place", _("Place")),
         ("departement", _("Département")),
+        ("when", _("Date")),
         ("lang", _("Language")),
     ):
         values = []

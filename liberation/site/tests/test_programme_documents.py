@@ -273,3 +273,40 @@ def test_a_ceremony_page_is_indexed_with_when_it_takes_place(make_page, communes
     assert entry.date == dt.date(2027, 5, 8)
     results = search_pages(query="cérémonie Caen", lang="fr")
     assert ("ceremony", 1) in results.facets["type"] and ("14", 1) in results.facets["departement"]
+
+
+@pytest.mark.parametrize(
+    "path,upcoming,past",
+    [("/fr/recherche/", "À venir", "Passé"), ("/en/search/", "Upcoming", "Past")],
+)
+def test_date_facet_upcoming_and_past(client, structure, campaign, communes, path, upcoming, past):
+    """The date facet sorts what has a date into upcoming (today or later) and past: an
+    event by its first session, a page by its date."""
+    now = timezone.now()
+    coming, _ = project_make(
+        campaign=campaign,
+        commune=communes["14118"],
+        state="labelled",
+        title="Affiches à venir",
+        starts_at=now + dt.timedelta(days=30),
+    )
+    gone, _ = project_make(
+        campaign=campaign,
+        commune=communes["14118"],
+        state="labelled",
+        title="Affiches passées",
+        starts_at=now - dt.timedelta(days=30),
+    )
+    rebuild_index()
+    results = search_pages(query="affiches", lang="fr")
+    assert results.facets["when"] == [("past", 1), ("upcoming", 1)]
+    only = search_pages(query="affiches", lang="fr", filters=SearchFilters(when="upcoming"))
+    assert [c.entry_id for c in only.candidates] == [_entry(coming).pk]
+    only = search_pages(query="affiches", lang="fr", filters=SearchFilters(when="past"))
+    assert [c.entry_id for c in only.candidates] == [_entry(gone).pk]
+    assert search_pages(query="affiches", lang="fr", filters=SearchFilters(when="x")).total == 0
+
+    html = client.get(path, {"q": "affiches", "when": "upcoming"}).content.decode()
+    assert f"/agenda/{coming.public_id}/" in html and f"/agenda/{gone.public_id}/" not in html
+    assert upcoming in html and past in html and 'aria-current="true"' in html
+    assert client.get(path, {"q": "affiches", "when": "<script>"}).status_code == 200
