@@ -317,13 +317,18 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     ]
     by_id.update(_entries(eid for eid in meaning if eid not in by_id))
     meaning = [entry_id for entry_id in meaning if entry_id in by_id]  # in the index only
-    # A lexical candidate meaning could not judge (a page not embedded yet, a document
-    # of a source: meaning embeds pages only) counts its lexical rank there instead.
+    # A page meaning could not judge yet (not embedded) counts its lexical rank there
+    # instead. A document of a source (meaning embeds pages only) counts the ranks just
+    # after the pages meaning found, in lexical order: as a page meaning placed after
+    # those (its own lexical rank there too would count its words twice and put a short
+    # event title above the pages both rankings agree on).
     stand_in = {
         c.entry_id: rank
         for rank, c in enumerate(lexical, start=1)
-        if c.page_id is None or c.page_id not in semantic.embedded
+        if c.page_id is not None and c.page_id not in semantic.embedded
     }
+    documents = [c.entry_id for c in lexical if c.page_id is None]
+    stand_in |= {entry_id: len(meaning) + n for n, entry_id in enumerate(documents, start=1)}
     fused = rrf_fuse(rankings=[[c.entry_id for c in lexical], meaning], stand_in=stand_in)
     candidates = []
     for entry_id, score in fused:
