@@ -83,7 +83,7 @@ def rank_site(*, reader: str):
     def rank(*, query: str, lang: str | None, limit: int):
         filters = SearchFilters(lang=lang or "")
         results = search_pages(query=query, lang=reader, filters=filters)
-        return [c.page_id for c in results.candidates[:limit]]
+        return [c.page_id or ("document", c.entry_id, c.lang) for c in results.candidates[:limit]]
 
     return rank
 
@@ -104,13 +104,25 @@ def rank_api(*, reader: str):
         response = client.get("/api/search/", {"q": query, "lang": reader, "limit": min(limit, 50)})
         if response.status_code != 200:
             raise SystemExit(f"API {response.status_code} for {query!r}")
-        return [paths[urlparse(r["url"]).path] for r in response.json()["results"]]
+        return [
+            paths.get(urlparse(r["url"]).path, ("document", r["url"], r["lang"]))
+            for r in response.json()["results"]
+        ]
 
     return rank
 
 
-def _ids(results) -> list[int]:
-    return [r[0] if isinstance(r, tuple | list) else int(r) for r in results]
+def _ids(results) -> list:
+    """Page ids; a document of another app (a testimony, an event) found by the site's
+    ranking stays a ("document", id, lang) tuple: it takes its rank, never relevant."""
+    return [
+        r
+        if isinstance(r, tuple) and r[0] == "document"
+        else r[0]
+        if isinstance(r, tuple | list)
+        else int(r)
+        for r in results
+    ]
 
 
 def ranker_get(name: str):
@@ -167,7 +179,10 @@ def score_query(judge: Judge, q: dict, results) -> dict:
     relevant = {judge.item(k): g for k, g in q["relevant"].items()}
     items: list[str] = []
     for page_id in _ids(results):
-        info = judge.page_info.get(page_id)
+        if isinstance(page_id, tuple):  # a document: its own item, graded 0
+            info = (f"document:{page_id[1]}", page_id[2])
+        else:
+            info = judge.page_info.get(page_id)
         if info is None or (q["lang"] and info[1] != q["lang"]):
             continue
         if info[0] not in items:

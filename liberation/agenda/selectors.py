@@ -303,14 +303,29 @@ def agenda_items(filters: AgendaFilters, *, locale: Locale, limit: int) -> list[
     return sorted(items, key=lambda item: item.starts_at)
 
 
-def labelled_project(public_id: str) -> Project | None:
-    """The labelled project with this public id, with its sessions; None otherwise."""
+def labelled_projects(public_ids: list[str]) -> QuerySet[Project]:
+    """The public events among these public ids (labelled projects: the agenda shows
+    them, whatever their status), with commune, département, theme and sessions."""
     return (
-        Project.objects.filter(public_id=public_id, state=Project.State.LABELLED)
+        Project.objects.filter(public_id__in=public_ids, state=Project.State.LABELLED)
         .select_related("commune", "departement", "theme")
         .prefetch_related("sessions")
-        .first()
+        .order_by("pk")
     )
+
+
+def labelled_public_ids() -> list[str]:
+    """The public ids of every public event (for a rebuild of the search index)."""
+    return list(
+        Project.objects.filter(state=Project.State.LABELLED)
+        .order_by("pk")
+        .values_list("public_id", flat=True)
+    )
+
+
+def labelled_project(public_id: str) -> Project | None:
+    """The labelled project with this public id, with its sessions; None otherwise."""
+    return labelled_projects([public_id]).first()
 
 
 def agenda_projects_with_sessions(filters: AgendaFilters) -> QuerySet[Project]:

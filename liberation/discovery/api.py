@@ -27,8 +27,9 @@ RESULT_SCHEMA = {
         "lang": {"type": "string", "enum": list(LANGS)},
         "type": {
             "type": "string",
-            "description": "A content page type (article, dossier…) or `testimony` for a published "
-            "story of the collection (its `key` is null).",
+            "description": "A content page type (article, dossier, ceremony…), `testimony` for "
+            "a published story of the collection or `event` for a labelled event of the "
+            "programme (the key of both is null).",
         },
         "score": {
             "type": "number",

@@ -18,9 +18,11 @@ their owner enqueues when a document may have changed; `rebuild_index` redoes th
 import secrets
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models.signals import post_delete
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django_tasks import task
 from wagtail.models import Page
@@ -101,6 +103,15 @@ def place_ids_value(ids: Iterable[int]) -> str:
 Built = tuple[SearchEntry, list[tuple[str, float]], set[str]]
 
 
+def _entry_date(page):
+    """When a page takes place if it is an event (a ceremony's `takes_place_at`, as its
+    cards show), else its date."""
+    when = getattr(page, "takes_place_at", None)
+    if when is not None:
+        return timezone.localdate(when) if isinstance(when, datetime) else when
+    return getattr(page, "date", None)
+
+
 def _weighted(fields: dict[str, str], lang: str) -> tuple[list[tuple[str, float]], int, set[str]]:
     """(term, weight) postings, the length and the vocabulary of weighted text fields."""
     weighted: Counter[str] = Counter()
@@ -151,7 +162,7 @@ def build_entry(page) -> Built:
         key=str(page.pk),
         lang=lang,
         type=_type_key(page),
-        date=getattr(page, "date", None),
+        date=_entry_date(page),
         title=page.title[:255],
         title_folded=" ".join(fold(w) for w in tokenize(page.title))[:255],
         places=" | ".join(p.name for p in places)[:500],

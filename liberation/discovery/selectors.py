@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -57,8 +58,9 @@ SORTS = ("relevance", "date")
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"[^\W_]+")
 # The filters of the search page, each also a facet ("place": a `content.Place` id,
-# "departement": an INSEE code).
-FILTERS = ("type", "theme", "lang", "period", "place", "departement")
+# "departement": an INSEE code, "when": "upcoming" or "past" by the entry's date).
+FILTERS = ("type", "theme", "lang", "period", "place", "departement", "when")
+WHEN = ("upcoming", "past")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class SearchFilters:
     period: str = ""
     place: str = ""  # a `content.Place` id
     departement: str = ""  # an INSEE code ("14", "2A", "971")
+    when: str = ""  # "upcoming" (dated today or later: events, ceremonies) or "past"
 
     @classmethod
     def from_query(cls, query) -> "SearchFilters":
@@ -115,7 +118,11 @@ class Candidate:
             story or f"entry:{entry_id}",
         )
 
-    def facet_values(self, name: str) -> list[str]:
+    def facet_values(self, name: str, today: date | None = None) -> list[str]:
+        if name == "when":  # an event's date is when it takes place (indexing._entry_date)
+            if self.date is None:
+                return []
+            return ["upcoming" if self.date >= (today or timezone.localdate()) else "past"]
         if name == "lang":  # a story is in every language it was found in
             return list(dict.fromkeys([self.lang, *(other.lang for other in self.also)]))
         if name == "type":
@@ -310,13 +317,18 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     ]
     by_id.update(_entries(eid for eid in meaning if eid not in by_id))
     meaning = [entry_id for entry_id in meaning if entry_id in by_id]  # in the index only
-    # A lexical candidate meaning could not judge (a page not embedded yet, a document
-    # of a source: meaning embeds pages only) counts its lexical rank there instead.
+    # A page meaning could not judge yet (not embedded) counts its lexical rank there
+    # instead. A document of a source (meaning embeds pages only) counts the ranks just
+    # after the pages meaning found, in lexical order: as a page meaning placed after
+    # those (its own lexical rank there too would count its words twice and put a short
+    # event title above the pages both rankings agree on).
     stand_in = {
         c.entry_id: rank
         for rank, c in enumerate(lexical, start=1)
-        if c.page_id is None or c.page_id not in semantic.embedded
+        if c.page_id is not None and c.page_id not in semantic.embedded
     }
+    documents = [c.entry_id for c in lexical if c.page_id is None]
+    stand_in |= {entry_id: len(meaning) + n for n, entry_id in enumerate(documents, start=1)}
     fused = rrf_fuse(rankings=[[c.entry_id for c in lexical], meaning], stand_in=stand_in)
     candidates = []
     for entry_id, score in fused:
@@ -382,8 +394,9 @@ def search_pages(
     # the candidates that fail no filter but possibly its own.
     counters: dict[str, Counter] = {name: Counter() for name in FACETS}
     kept = []
+    today = timezone.localdate()
     for c in candidates:
-        values = {name: c.facet_values(name) for name in FACETS}
+        values = {name: c.facet_values(name, today) for name in FACETS}
         failed = [name for name, value in active.items() if value not in values[name]]
         if not failed:
             kept.append(c)

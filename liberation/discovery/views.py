@@ -63,6 +63,7 @@ def _facet_labels(
         "theme": {t.slug: (t.name_fr if lang == "fr" else t.name_en) for t in Theme.objects.all()},
         "lang": {"fr": _("French"), "en": _("English")},
         "period": {p.slug: str(p.label) for p in PERIODS},
+        "when": {"upcoming": _("Upcoming"), "past": _("Past")},
     }
 
 
@@ -141,6 +142,7 @@ def search(request):
         ("period", _("Historical period")),
         ("place", _("Place")),
         ("departement", _("Département")),
+        ("when", _("Date")),
         ("lang", _("Language")),
     ):
         values = []

@@ -23,6 +23,7 @@ from liberation.places.models import Commune
 
 from . import emails
 from .models import Campaign, Project, Session
+from .publication import public_changed
 from .workflow import EDITABLE, audit_log, project_transition
 
 State = Project.State
@@ -378,6 +379,7 @@ def event_sessions_update(*, project_id: int, rows: list[SessionRow], keep: set[
             emails.send_submitted(project=project)
         else:
             audit_log(project=project, action="event:sessions", by_organiser=True)
+            public_changed(project.pk)  # new dates on the public event
     return project
 
 
@@ -397,4 +399,5 @@ def event_status_set(*, project_id: int, status: str) -> Project:
                 by_organiser=True,
                 detail=f"{before}→{status}",
             )
+            public_changed(project.pk)
     return project

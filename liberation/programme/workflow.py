@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry, Project
+from .publication import public_changed
 
 State = Project.State
 
@@ -92,13 +93,16 @@ def project_transition(
     """Move a locked project to `to_state`, save `state` (and `fields`), audit the move.
 
     The caller holds the row lock and the transaction; raises TransitionError when the
-    move is not in ALLOWED.
+    move is not in ALLOWED. A move into or out of "labelled" tells `publication`'s
+    listeners after the commit (the public event appears or goes).
     """
     if not can_move(project, to_state):
         raise TransitionError(project, to_state)
     from_state = project.state
     project.state = to_state
     project.save(update_fields=["state", "updated_at", *fields])
+    if State.LABELLED in (from_state, to_state):  # the public event appears or goes
+        public_changed(project.pk)
     audit_log(
         project=project,
         action=f"{from_state}→{to_state}",

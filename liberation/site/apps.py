@@ -9,7 +9,9 @@ class SiteConfig(AppConfig):
     verbose_name = "Libération: site bootstrap and demo content"
 
     def ready(self) -> None:
-        from . import documents
+        from . import documents, programme_documents
 
-        # The collection's published stories in the site search (docs/search.md).
+        # The collection's published stories and the programme's public events in the
+        # site search (docs/search.md).
         documents.register()
+        programme_documents.register()

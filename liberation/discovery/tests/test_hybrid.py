@@ -149,3 +149,41 @@ def test_openapi_documents_the_ranking(client):
     assert "reciprocal rank fusion" in operation["description"]
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema["properties"]["ranking"]["enum"] == ["hybrid", "lexical"]
+
+
+def test_a_document_comes_after_the_pages_both_rankings_agree_on(embedded):
+    """A document (meaning embeds pages only) whose words match best is placed after the
+    pages meaning found, not first by counting its words twice; it stays found."""
+    import datetime as dt
+
+    from liberation.discovery import selectors, sources
+    from liberation.discovery.indexing import index_documents
+
+    walk = sources.Document(
+        key="w1",
+        lang="fr",
+        title="Cherbourg : marche de Cherbourg",
+        url="/fr/marches/w1/",
+        date=dt.date(2027, 6, 26),
+        lead="Cherbourg.",
+    )
+    previous = dict(sources._sources)
+    sources.source_register(
+        sources.DocumentSource(
+            name="walk",
+            label=lambda: "Walk",
+            documents=lambda keys: [walk] if "w1" in keys else [],
+            keys=lambda: ["w1"],
+        )
+    )
+    try:
+        index_documents("walk", ["w1"])
+        _, lexical, _ = selectors._search("cherbourg", "fr", 10, count=False)
+        ranking = search_hybrid(query="cherbourg", lang="fr").candidates
+    finally:
+        sources._sources.clear()
+        sources._sources.update(previous)
+    document = next(c for c in ranking if c.page_id is None)
+    assert lexical[0].entry_id == document.entry_id  # first by its words …
+    assert ranking[0].page_id == embedded["cherbourg"].pk  # … after the page both agree on
+    assert ranking.index(document) <= 3  # and still close

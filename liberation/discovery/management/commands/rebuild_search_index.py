@@ -24,5 +24,5 @@ class Command(BaseCommand):
         count = rebuild_index(batch_size=batch_size, progress=progress)
         sys.stderr.write("\n")
         self.stdout.write(
-            f"indexed {count} entries (pages and stories) in {time.monotonic() - start:.1f} s"
+            f"indexed {count} entries (pages and documents: testimonies, events) in {time.monotonic() - start:.1f} s"
         )
