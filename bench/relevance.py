@@ -25,11 +25,17 @@ recall@10 (share of the items graded 1 or 2 found in the first 10), per kind of 
 and for cross-lingual queries the share with the answer in the top 3.
 
 Related content. For every live demo content page, the automatic part of "Contenus
-associés" is computed with the editor's picks left out (liberation.content.selectors.
-related_cards on the page with an empty `related`). A card is on-topic when it shares a
-place with the page, or a theme other than the catch-all ones (memoire, commemorations),
-or the pair is listed as on-topic in the JSON file (judged by reading both items). The
-same is measured for the fallback by themes, places and dates alone, for comparison.
+associés" (three cards) is computed with the editor's picks left out. A card is on-topic
+when its story shares a topic with the page's (the `topics` of the labels, one or two per
+story, judged by reading it; the themes are not used: the Mission's four themes cut
+across the topics on purpose), or the pair is listed as on-topic. The figure is the
+share of pages with at least two on-topic cards out of three, overall and per language,
+for four rankings: `theme_only` (the pages sharing the most themes: a broad theme is
+enough), `structure` (the fallback by themes, places and dates,
+liberation.content.selectors._related_by_structure), `before` (meaning, themes, places
+and dates with the first weights, every shared theme 2: semantic RELATED_WEIGHTS_V1,
+computed here, not stored) and `after` (the site's cards, liberation.content.selectors.
+related_cards on the page with an empty `related`, from the stored lists).
 
 The last line of output is one JSON object.
 """
@@ -37,6 +43,7 @@ The last line of output is one JSON object.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import importlib
 import json
 import math
@@ -232,60 +239,118 @@ def evaluate_ranker(name: str, judge: Judge, queries: list[dict], verbose: bool)
     return result
 
 
-def evaluate_related(judge: Judge, labels: dict, verbose: bool) -> dict:
-    from liberation.content import selectors as content_selectors
+def _story_topics(judge: Judge, labels: dict) -> dict[str, set[str]]:
+    """Topics of each item (translation key), from the labels' keys (globs allowed, for
+    the upcoming ceremony whose key carries its year)."""
+    topics: dict[str, set[str]] = {}
+    for pattern, names in labels["topics"].items():
+        keys = [k for k in judge.key_item if fnmatch.fnmatchcase(k, pattern)]
+        if not keys:
+            raise SystemExit(f"no content key matches {pattern!r} in the topic labels")
+        for key in keys:
+            topics.setdefault(judge.item(key), set()).update(names)
+    return topics
 
-    catch_all = set(labels["catch_all_themes"])
+
+def _related_by_theme_only(*, page, taken: set, count: int, facets: dict) -> list:
+    """The baseline: the pages sharing the most themes (a broad theme is enough), the
+    page's language first, the most recent first; one version per item."""
+    own = facets[page.pk]
+    best: dict = {}
+    for pk, (themes, tkey, locale_id, day) in facets.items():
+        if tkey in taken or not (own[0] & themes):
+            continue
+        score = (len(own[0] & themes), locale_id == page.locale_id, day, -pk)
+        if tkey not in best or score > best[tkey][0]:
+            best[tkey] = (score, pk)
+    ranked = sorted(best.values(), reverse=True)[:count]
+    return list(ContentPage.objects.filter(pk__in=[pk for _s, pk in ranked]).specific())
+
+
+def evaluate_related(judge: Judge, labels: dict, verbose: bool) -> dict:
+    """For every live content page, its three automatic cards: how many are on-topic
+    (same topic label, or a pair judged on-topic), and the share of pages with at least
+    two on-topic cards out of three, overall and per language, for each ranking."""
+    from liberation.content import selectors as content_selectors
+    from liberation.semantic import selectors as semantic_selectors
+
+    topics = _story_topics(judge, labels)
     pairs_on = {frozenset(judge.item(k) for k in p) for p in labels["on_topic_pairs"]}
     pairs_off = {frozenset(judge.item(k) for k in p) for p in labels["off_topic_pairs"]}
-    pages = list(
-        ContentPage.objects.live().specific().prefetch_related("themes", "places").order_by("pk")
-    )
+    pages = list(ContentPage.objects.live().specific().prefetch_related("themes").order_by("pk"))
+    unlabelled = [p.title for p in pages if str(p.translation_key) not in topics]
+    if unlabelled:
+        raise SystemExit(f"pages without a topic label: {unlabelled}")
     facets = {
-        p.pk: (
-            {t.slug for t in p.themes.all()} - catch_all,
-            {pl.name for pl in p.places.all()},
-        )
+        p.pk: ({t.slug for t in p.themes.all()}, p.translation_key, p.locale_id, p.date)
         for p in pages
     }
+    lang_of = {p.pk: judge.page_info[p.pk][1] for p in pages}
 
     def on_topic(page, card) -> bool:
-        pair = frozenset({str(page.translation_key), str(card.translation_key)})
+        a, b = str(page.translation_key), str(card.translation_key)
+        pair = frozenset({a, b})
         if pair in pairs_off:
             return False
-        if pair in pairs_on:
-            return True
-        a, b = facets[page.pk], facets.get(card.pk, (set(), set()))
-        return bool(a[0] & b[0] or a[1] & b[1])
+        return pair in pairs_on or bool(topics[a] & topics.get(b, set()))
 
-    out = {}
-    for label, fill in (
-        ("meaning", lambda page: content_selectors.related_cards(page=page)),
-        (
-            "structure",
-            lambda page: content_selectors._related_by_structure(
-                page=page, taken={page.translation_key}, count=3
-            ),
+    corpus = semantic_selectors.corpus_get()
+    before = semantic_selectors.related_rank(
+        corpus=corpus,
+        page_ids=[p.pk for p in pages if p.pk in corpus.row],
+        weights=semantic_selectors.RELATED_WEIGHTS_V1,
+    )
+    by_pk = {p.pk: p for p in ContentPage.objects.live().specific()}
+
+    def stored(ids: dict):
+        def fill(page):
+            taken = {page.translation_key}
+            cards = [by_pk[pk] for pk in ids.get(page.pk, []) if pk in by_pk][:3]
+            if len(cards) < 3:
+                taken |= {c.translation_key for c in cards}
+                cards += content_selectors._related_by_structure(
+                    page=page, taken=taken, count=3 - len(cards)
+                )
+            return cards
+
+        return fill
+
+    rankings = {
+        "theme_only": lambda page: _related_by_theme_only(
+            page=page, taken={page.translation_key}, count=3, facets=facets
         ),
-    ):
-        cards_total = on = mixed = 0
+        "structure": lambda page: content_selectors._related_by_structure(
+            page=page, taken={page.translation_key}, count=3
+        ),
+        "before": stored(before),
+        "after": lambda page: content_selectors.related_cards(page=page),
+    }
+    out = {}
+    for label, fill in rankings.items():
+        rows = []
         for page in pages:
             page.related = []  # the automatic part only; never saved
             cards = fill(page)
-            cards_total += len(cards)
             hits = [on_topic(page, c) for c in cards]
-            on += sum(hits)
-            mixed += len({type(c) for c in cards}) > 1
-            if verbose and label == "meaning" and not all(hits):
+            rows.append((lang_of[page.pk], len(cards), sum(hits), len({type(c) for c in cards})))
+            if verbose and label == "after" and sum(hits) < 2:
                 print(
-                    f"    off-topic for {page.title[:50]!r}: ",
+                    f"    {sum(hits)}/3 for {page.title[:50]!r}: ",
                     [c.title[:40] for c, h in zip(cards, hits, strict=True) if not h],
                 )
-        out[label] = {
-            "on_topic_share": round(on / (cards_total or 1), 3),
-            "cards": cards_total,
-            "pages": len(pages),
-            "pages_with_mixed_types": round(mixed / (len(pages) or 1), 3),
+
+        def agg(subset):
+            n = len(subset) or 1
+            cards = sum(r[1] for r in subset) or 1
+            return {
+                "pages_two_of_three": round(sum(r[2] >= 2 for r in subset) / n, 3),
+                "on_topic_share": round(sum(r[2] for r in subset) / cards, 3),
+                "pages": len(subset),
+                "pages_with_mixed_types": round(sum(r[3] > 1 for r in subset) / n, 3),
+            }
+
+        out[label] = agg(rows) | {
+            lang: agg([r for r in rows if r[0] == lang]) for lang in ("fr", "en")
         }
     return out
 
@@ -325,8 +390,10 @@ def main() -> None:
     report["related"] = evaluate_related(judge, labels["related"], args.verbose)
     for label, r in report["related"].items():
         print(
-            f"related ({label}): {r['on_topic_share']:.3f} of {r['cards']} cards on-topic over "
-            f"{r['pages']} pages; mixed types on {r['pages_with_mixed_types']:.0%} of pages"
+            f"related ({label}): {r['pages_two_of_three']:.3f} of {r['pages']} pages with 2+ "
+            f"on-topic cards of 3 (fr {r['fr']['pages_two_of_three']:.3f}, en "
+            f"{r['en']['pages_two_of_three']:.3f}); {r['on_topic_share']:.3f} of the cards "
+            f"on-topic; mixed types on {r['pages_with_mixed_types']:.0%} of pages"
         )
     print(json.dumps(report))
 

@@ -6,6 +6,7 @@ latest update), one cheap aggregate per read: unlike a counter in the default
 local-memory cache, it is seen by every worker process of a server.
 """
 
+import math
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field
@@ -26,16 +27,31 @@ MAX_QUERY_CHARS = 1000
 
 # Related content: how much each signal counts. Cosines between two pages of this corpus
 # (all about 1944-1945) run from about 0.3 to 0.9, so a weight of 6 spreads meaning over
-# about three points; a shared theme or place counts 2, as in the fallback scoring of
-# content/selectors.py. Chosen on bench/relevance.py (docs/semantic.md).
-MEANING_WEIGHT = 6.0
-THEME_WEIGHT = 2.0
-PLACE_WEIGHT = 2.0
-PERIOD_WEIGHT = 0.5
-SAME_LANGUAGE_BONUS = 0.5
-# Each card already chosen of the same type costs this much: types mix when the
-# candidates are close, the best card still wins when it is far ahead.
-SAME_TYPE_PENALTY = 0.3
+# about three points; a shared place counts 2, a historical period within a month 0.5.
+# A shared theme counted 2 whatever the theme in the weights first chosen
+# (`RELATED_WEIGHTS_V1`, kept to measure against); it now counts 4 x its rarity, so a
+# theme on a third of the pages (one of the Mission's four, which cut across every
+# topic) counts about 1, a narrow one (the Atlantic pockets) about 2. Chosen on
+# bench/relevance.py's related evaluation (docs/semantic.md).
+
+
+@dataclass(frozen=True)
+class RelatedWeights:
+    meaning: float = 6.0
+    theme: float = 2.0
+    place: float = 2.0
+    period: float = 0.5
+    same_language: float = 0.5
+    # Each card already chosen of the same type costs this much: types mix when the
+    # candidates are close, the best card still wins when it is far ahead.
+    same_type: float = 0.3
+    # Scale each shared theme by how rare it is among the pages (log N/df over log N):
+    # a broad theme then counts less than a shared place, a narrow one still counts.
+    theme_rarity: bool = False
+
+
+RELATED_WEIGHTS_V1 = RelatedWeights()
+RELATED_WEIGHTS = RelatedWeights(theme=4.0, theme_rarity=True)
 RELATED_STORED = 12
 RELATED_POOL = 100  # candidates by meaning considered for each page
 HISTORY_PROXIMITY = timedelta(days=31)
@@ -168,6 +184,7 @@ class _Facets:
     themes: dict[int, set[int]]
     places: dict[int, set[int]]
     periods: dict[int, tuple[date, date]]
+    theme_rarity: dict[int, float] = field(default_factory=dict)
 
 
 def _facets_load(page_ids: list[int]) -> _Facets:
@@ -179,25 +196,37 @@ def _facets_load(page_ids: list[int]) -> _Facets:
     through_p = ContentPage.places.through.objects.filter(contentpage_id__in=page_ids)
     for page_id, place_id in through_p.values_list("contentpage_id", "place_id"):
         places.setdefault(page_id, set()).add(place_id)
+    counts: dict[int, int] = {}
+    for theme_ids in themes.values():
+        for theme_id in theme_ids:
+            counts[theme_id] = counts.get(theme_id, 0) + 1
+    total = max(len(page_ids), 2)
+    rarity = {t: max(0.0, math.log(total / n) / math.log(total)) for t, n in counts.items()}
     periods = {
         pk: (start, end or start)
         for pk, start, end in ContentPage.objects.filter(
             pk__in=page_ids, history_start__isnull=False
         ).values_list("pk", "history_start", "history_end")
     }
-    return _Facets(themes=themes, places=places, periods=periods)
+    return _Facets(themes=themes, places=places, periods=periods, theme_rarity=rarity)
 
 
-def _facet_score(facets: _Facets, a: int, b: int) -> float:
-    score = THEME_WEIGHT * len(facets.themes.get(a, set()) & facets.themes.get(b, set()))
-    score += PLACE_WEIGHT * len(facets.places.get(a, set()) & facets.places.get(b, set()))
+def _facet_score(facets: _Facets, a: int, b: int, weights: RelatedWeights) -> float:
+    shared = facets.themes.get(a, set()) & facets.themes.get(b, set())
+    if weights.theme_rarity:
+        score = weights.theme * sum(facets.theme_rarity.get(t, 0.0) for t in shared)
+    else:
+        score = weights.theme * len(shared)
+    score += weights.place * len(facets.places.get(a, set()) & facets.places.get(b, set()))
     pa, pb = facets.periods.get(a), facets.periods.get(b)
     if pa and pb and pa[0] - HISTORY_PROXIMITY <= pb[1] and pb[0] - HISTORY_PROXIMITY <= pa[1]:
-        score += PERIOD_WEIGHT
+        score += weights.period
     return score
 
 
-def related_rank(*, corpus: Corpus, page_ids: list[int]) -> dict[int, list[int]]:
+def related_rank(
+    *, corpus: Corpus, page_ids: list[int], weights: RelatedWeights = RELATED_WEIGHTS
+) -> dict[int, list[int]]:
     """For each page, the ids of its closest content, best first, to store.
 
     Meaning (cosine) plus shared themes, places and period; one language version per
@@ -218,9 +247,10 @@ def related_rank(*, corpus: Corpus, page_ids: list[int]) -> dict[int, list[int]]
             if key == own_key:
                 continue
             other = corpus.ids[j]
-            score = MEANING_WEIGHT * float(cosines[j]) + _facet_score(facets, page_id, other)
+            score = weights.meaning * float(cosines[j])
+            score += _facet_score(facets, page_id, other, weights)
             if corpus.langs[j] == own_lang:
-                score += SAME_LANGUAGE_BONUS
+                score += weights.same_language
             if key not in best or score > best[key][0]:
                 best[key] = (score, j)
         chosen: list[int] = []
@@ -230,7 +260,7 @@ def related_rank(*, corpus: Corpus, page_ids: list[int]) -> dict[int, list[int]]
             key, (_score, j) = max(
                 remaining.items(),
                 key=lambda kv: (
-                    kv[1][0] - SAME_TYPE_PENALTY * type_counts.get(corpus.types[kv[1][1]], 0),
+                    kv[1][0] - weights.same_type * type_counts.get(corpus.types[kv[1][1]], 0),
                     -corpus.ids[kv[1][1]],
                 ),
             )

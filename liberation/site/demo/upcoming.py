@@ -24,6 +24,11 @@ THEMES = {
     "reconstruction": ("Reconstruction", "Reconstruction"),
     "victoire": ("Victoire", "Victory"),
     "commemorations": ("Commémorations", "Commemorations"),
+    # The Mission's four themes, which cut across every topic.
+    "jeunesse-et-resistance": ("Jeunesse et Résistance", "Youth and the Resistance"),
+    "resilience-des-civils": ("Résilience des civils", "Civilian resilience"),
+    "alliances": ("Alliances", "The alliances"),
+    "retour-de-la-republique": ("Retour de la République", "Return of the Republic"),
 }
 
 
