@@ -23,6 +23,7 @@ class Command(BaseCommand):
 
         count = rebuild_index(batch_size=batch_size, progress=progress)
         sys.stderr.write("\n")
+        elapsed = time.monotonic() - start
         self.stdout.write(
-            f"indexed {count} entries (pages and documents: testimonies, events) in {time.monotonic() - start:.1f} s"
+            f"indexed {count} entries (pages and documents: testimonies, events) in {elapsed:.1f} s"
         )
