@@ -182,8 +182,20 @@ def _dcg(grades: list[int]) -> float:
     return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
 
 
+def _graded(judge: Judge, labelled: dict[str, int]) -> dict[str, int]:
+    """Item → grade; a key may be a glob (the upcoming ceremony's key carries its
+    year): every key it matches gets the grade, the highest grade of an item wins."""
+    relevant: dict[str, int] = {}
+    for pattern, grade in labelled.items():
+        keys = [k for k in judge.key_item if fnmatch.fnmatchcase(k, pattern)]
+        for key in keys or [pattern]:  # no match: judge.item() names the unknown key
+            item = judge.item(key)
+            relevant[item] = max(grade, relevant.get(item, 0))
+    return relevant
+
+
 def score_query(judge: Judge, q: dict, results) -> dict:
-    relevant = {judge.item(k): g for k, g in q["relevant"].items()}
+    relevant = _graded(judge, q["relevant"])
     items: list[str] = []
     for page_id in _ids(results):
         if isinstance(page_id, tuple):  # a document: its own item, graded 0
