@@ -164,9 +164,10 @@ def test_postgres_restart_in_a_registration_rush(django_db_blocker, cluster, tmp
         "LOG_LEVEL": "WARNING",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
-    # A transactional test run before this one (the browser tests) flushes the test
-    # database, post_migrate's rows included (permissions, content types): `migrate`
-    # on the copy applies nothing and writes them again.
+    # A transactional test (the browser tests) flushes the test database, post_migrate's
+    # rows included (permissions, content types). Marked django_db, this test runs
+    # before them, but a --reuse-db run may start from such a database: `migrate` on the
+    # copy applies nothing and writes them again.
     migrated = subprocess.run(
         [*manage, "migrate", "--no-input"],
         env=env, cwd=ROOT, timeout=120, capture_output=True, text=True,
