@@ -46,14 +46,10 @@ BACK_WITHIN = 5.0
 pytestmark = [
     pytest.mark.faults,
     pytest.mark.postgres,
+    # Declares the test database: run alone, pytest-django would otherwise create none
+    # and the copy would be taken from the database DATABASE_URL names.
+    pytest.mark.django_db,
     pytest.mark.skipif(not BINARIES, reason="needs PostgreSQL's initdb, pg_ctl and pg_dump"),
-    # Passes alone; after the browser tests, in the whole suite, the server logged an
-    # unhandled "the connection is closed" traceback once (2026-12-05): not yet
-    # understood, so it runs on demand until it is (docs/testing.md).
-    pytest.mark.skipif(
-        os.environ.get("FAULTS_PG_RESTART") != "1",
-        reason="known open failure after the browser tests: FAULTS_PG_RESTART=1 runs it",
-    ),
 ]
 
 
@@ -153,9 +149,7 @@ def cluster():
         shutil.rmtree(cluster.folder, ignore_errors=True)
 
 
-def test_postgres_restart_in_a_registration_rush(
-    django_db_setup, django_db_blocker, cluster, tmp_path
-):
+def test_postgres_restart_in_a_registration_rush(django_db_blocker, cluster, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("copies the PostgreSQL test database: run with DATABASE_URL=postgres://…")
     with django_db_blocker.unblock():
@@ -170,9 +164,10 @@ def test_postgres_restart_in_a_registration_rush(
         "LOG_LEVEL": "WARNING",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
-    # A transactional test run before this one (the browser tests) flushes the test
-    # database, post_migrate's rows included (permissions, content types): `migrate`
-    # on the copy applies nothing and writes them again.
+    # A transactional test (the browser tests) flushes the test database, post_migrate's
+    # rows included (permissions, content types). Marked django_db, this test runs
+    # before them, but a --reuse-db run may start from such a database: `migrate` on the
+    # copy applies nothing and writes them again.
     migrated = subprocess.run(
         [*manage, "migrate", "--no-input"],
         env=env, cwd=ROOT, timeout=120, capture_output=True, text=True,

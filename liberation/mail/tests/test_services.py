@@ -1,10 +1,13 @@
 """The API other apps call: written in the caller's transaction, the worker asked once
 it commits, a renderer per source, retry and erasure."""
 
+import logging
+
+import psycopg
 import pytest
 from django.core import mail as django_mail
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import OperationalError, ProgrammingError, transaction
 
 from liberation.mail import registry, services, tasks
 from liberation.mail.delivery import outbox_deliver
@@ -120,3 +123,64 @@ def test_the_kick_asks_the_worker_once_per_window(monkeypatch):
         tasks.kick_delivery()
     assert len(enqueued) == 1
     cache.delete(tasks.KICK_KEY)
+
+
+def _connection_lost() -> OperationalError:
+    """What Django raises when PostgreSQL went away (a restart): psycopg's error as
+    the cause, without SQLSTATE."""
+    error = OperationalError("the connection is closed")
+    error.__cause__ = psycopg.OperationalError("the connection is closed")
+    return error
+
+
+def test_the_kick_outlives_the_database_going_away_after_the_commit(monkeypatch, caplog):
+    """The message is committed; the database stops before the kick (a restart in the
+    middle of a rush): one warning, no traceback, no error for the caller (whose change
+    is stored). The immediate backend delivers in the kick itself."""
+
+    def stopped(**kwargs):
+        raise _connection_lost()
+
+    monkeypatch.setattr(tasks, "outbox_deliver", stopped)
+    with caplog.at_level(logging.WARNING):
+        tasks.kick_delivery()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "the connection is closed" in caplog.records[0].getMessage()
+    assert not any(record.exc_info for record in caplog.records)
+
+
+def test_the_deferred_kick_outlives_the_database_going_away(monkeypatch, caplog):
+    """Same with a real queue: its INSERT fails, the clock delivers later."""
+    from django.core.cache import cache
+
+    class Deferring:
+        supports_defer = True
+
+    class Task:
+        def get_backend(self):
+            return Deferring()
+
+        def using(self, run_after):
+            return self
+
+        def enqueue(self):
+            raise _connection_lost()
+
+    monkeypatch.setattr(tasks, "deliver_outbox", Task())
+    cache.delete(tasks.KICK_KEY)
+    with caplog.at_level(logging.WARNING):
+        tasks.kick_delivery()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert not any(record.exc_info for record in caplog.records)
+    cache.delete(tasks.KICK_KEY)
+
+
+def test_the_kick_still_raises_other_database_errors(monkeypatch):
+    """Only an unavailable database is expected: a bug (bad SQL) stays loud."""
+
+    def broken(**kwargs):
+        raise ProgrammingError("relation does not exist")
+
+    monkeypatch.setattr(tasks, "outbox_deliver", broken)
+    with pytest.raises(ProgrammingError):
+        tasks.kick_delivery()
