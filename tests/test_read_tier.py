@@ -383,15 +383,19 @@ def search_api(node: str, query: str, lang: str) -> list[dict]:
     return answer["results"]
 
 
-def wait_found(searches: dict, title: str, since: float, limit: float = 10) -> dict:
+def wait_found(
+    searches: dict, title: str, since: float, limit: float = 10, top: dict | None = None
+) -> dict:
     """For each (node, query, lang) of `searches`, the seconds from `since` until that
-    node's search API ranks `title` first (inf if not within `limit`)."""
+    node's search API ranks `title` within its `top[name]` first results (first by
+    default; inf if not within `limit`)."""
+    top = top or {}
     delays = {}
     while len(delays) < len(searches) and time.time() - since <= limit:
         for name, (node, query, lang) in searches.items():
             if name not in delays:
-                results = search_api(node, query, lang)
-                if results and results[0]["title"] == title:
+                results = search_api(node, query, lang)[: top.get(name, 1)]
+                if any(r["title"] == title for r in results):
                     delays[name] = time.time() - since
         time.sleep(0.05)
     return {name: delays.get(name, float("inf")) for name in searches}
@@ -455,18 +459,23 @@ def test_two_nodes_search_and_meaning_find_a_new_title_on_both(two_nodes):
     searches = {
         (node, query): (node, query, lang) for node in nodes for query, lang in (words, meaning)
     }
-    delays = wait_found(searches, title, committed)
+    # By meaning alone the page need not come first (the demo's 81 pages and its events
+    # around it): within the first three, where it was nowhere among the ten before the
+    # publish, proves that the node's matrix holds its new vector.
+    within = {name: 3 for name in searches if name[1] == meaning[0]}
+    delays = wait_found(searches, title, committed, top=within)
     slow = {name: delay for name, delay in delays.items() if delay > SEARCH_WITHIN}
     assert not slow, (
         slow,
         answer,
         tasks_since(two_nodes, committed - 30),
-        {name: [r["title"] for r in search_api(*search)][:3] for name, search in searches.items()},
+        {name: [r["title"] for r in search_api(*search)][:5] for name, search in searches.items()},
     )
-    for query, lang in (words, meaning):
+    for (query, lang), top in ((words, 1), (meaning, 3)):
         found = [search_api(node, query, lang) for node in nodes]
         assert found[0] == found[1], query  # the same answer, scores included
-        assert urllib.parse.urlsplit(found[1][0]["url"]).path == answer["url"], found[1][0]
+        paths = [urllib.parse.urlsplit(r["url"]).path for r in found[1][:top]]
+        assert answer["url"] in paths, (query, found[1][:top])
     # The search page of the other node (no cache between: straight to the node), its
     # first card the new title (its words highlighted).
     status, _headers, page = get(nodes[1] + "/fr/recherche/?q=tarte+aux+pommes")
