@@ -20,6 +20,7 @@ from liberation.content.models import ContentPage
 from liberation.core.stamped import StampedCache
 
 from . import embeddings
+from .matrix import QuantizedMatrix
 from .models import PageEmbedding
 
 LANGUAGES = ("fr", "en")
@@ -57,17 +58,59 @@ RELATED_POOL = 100  # candidates by meaning considered for each page
 HISTORY_PROXIMITY = timedelta(days=31)
 
 
+class SortedIds:
+    """Page ids in ascending order: `in` and `get` (the row) by binary search, without
+    a dict of every id (which cost ~100 bytes per page)."""
+
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+
+    def get(self, page_id: int, default=None):
+        if not len(self.ids):
+            return default
+        i = int(np.searchsorted(self.ids, page_id))
+        return i if i < len(self.ids) and self.ids[i] == page_id else default
+
+    def __contains__(self, page_id) -> bool:
+        return self.get(page_id) is not None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 @dataclass
 class Corpus:
-    """The embedded, live pages of the site, one row per page."""
+    """The embedded, live pages of the site, one row per page, in ascending page id.
+
+    `stories` numbers the translation keys (a page and its translations share one
+    number); `matrix` holds the vectors quantized (`matrix.py`)."""
 
     signature: tuple
-    ids: list[int]
+    ids: np.ndarray  # int64, ascending
     langs: np.ndarray
-    translation_keys: list
-    types: list[int]
-    matrix: np.ndarray
-    row: dict[int, int] = field(default_factory=dict)
+    stories: np.ndarray  # int64
+    types: np.ndarray  # int64 content type ids
+    matrix: QuantizedMatrix
+    row: SortedIds = field(init=False)
+
+    def __post_init__(self):
+        self.row = SortedIds(self.ids)
+
+    @classmethod
+    def make(cls, *, signature, ids, langs, translation_keys, types, vectors) -> "Corpus":
+        """A corpus from plain lists and float vectors (tests, small corpora)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        numbers: dict = {}
+        stories = [numbers.setdefault(k, len(numbers)) for k in translation_keys]
+        return cls(
+            signature=signature,
+            ids=ids[order],
+            langs=np.asarray(langs, dtype=object)[order],
+            stories=np.asarray(stories, dtype=np.int64)[order],
+            types=np.asarray(types, dtype=np.int64)[order],
+            matrix=QuantizedMatrix.of(np.asarray(vectors, dtype=np.float32)[order]),
+        )
 
 
 def _signature() -> tuple:
@@ -82,8 +125,18 @@ def _signature() -> tuple:
     return (count, str(last))
 
 
+BUILD_CHUNK = 2000
+
+
 def _build(signature: tuple) -> Corpus:
-    rows = list(
+    """Read the vectors in chunks of rows, quantizing each chunk as it comes: the
+    process never holds the float32 vectors of every page at once."""
+    rows = signature[0] if signature and signature[0] else 0
+    matrix = QuantizedMatrix(rows, embeddings.DIMENSIONS)
+    ids, langs, stories, types = [], [], [], []
+    numbers: dict = {}
+    chunk: list[bytes] = []
+    query = (
         PageEmbedding.objects.filter(page__live=True)
         .order_by("page_id")
         .values_list(
@@ -94,19 +147,32 @@ def _build(signature: tuple) -> Corpus:
             "page__content_type_id",
         )
     )
-    # One buffer for all vectors (a copy per row cost 300 ms at 20,000 pages).
-    matrix = np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float32)
-    matrix = matrix.reshape(len(rows), embeddings.DIMENSIONS)
-    ids = [r[0] for r in rows]
+    for page_id, vector, lang, translation_key, type_id in query.iterator(chunk_size=BUILD_CHUNK):
+        if len(ids) >= rows:  # a row committed after the count: the next read rebuilds
+            break
+        ids.append(page_id)
+        langs.append(lang)
+        stories.append(numbers.setdefault(translation_key, len(numbers)))
+        types.append(type_id)
+        chunk.append(bytes(vector))
+        if len(chunk) == BUILD_CHUNK:
+            matrix.extend(_vectors(chunk))
+            chunk = []
+    matrix.extend(_vectors(chunk))
     return Corpus(
         signature=signature,
-        ids=ids,
-        langs=np.array([r[2] for r in rows], dtype=object),
-        translation_keys=[r[3] for r in rows],
-        types=[r[4] for r in rows],
-        matrix=matrix,
-        row={page_id: i for i, page_id in enumerate(ids)},
+        ids=np.array(ids, dtype=np.int64),
+        langs=np.array(langs, dtype=object),
+        stories=np.array(stories, dtype=np.int64),
+        types=np.array(types, dtype=np.int64),
+        matrix=matrix.trimmed(),
     )
+
+
+def _vectors(chunk: list[bytes]) -> np.ndarray:
+    # One buffer per chunk (a copy per row cost 300 ms at 20,000 pages).
+    data = np.frombuffer(b"".join(chunk), dtype=np.float32)
+    return data.reshape(len(chunk), embeddings.DIMENSIONS)
 
 
 _corpora = StampedCache(stamp=_signature, build=_build)
@@ -156,27 +222,28 @@ def semantic_search(*, query: str, lang: str | None, limit: int) -> list[tuple[i
 
 
 def _scan(corpus: Corpus, text: str, lang: str | None, limit: int) -> list[tuple[int, float]]:
-    if not corpus.ids:
+    if not len(corpus.ids):
         return []
-    scores = corpus.matrix @ embeddings.encode([text])[0]
+    scores = corpus.matrix.scores(embeddings.encode([text])[0])
     if lang is not None:
         scores = np.where(corpus.langs == lang, scores, -np.inf)
     limit = min(limit, len(scores))
     top = np.argpartition(-scores, limit - 1)[:limit]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [(corpus.ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+    return [(int(corpus.ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
 
 
 def nearest_ids(*, corpus: Corpus, page_id: int, count: int) -> list[int]:
     """The pages closest in meaning to this one (not itself nor its translations)."""
     i = corpus.row.get(page_id)
-    if i is None:
+    if i is None or count <= 0:
         return []
-    scores = corpus.matrix @ corpus.matrix[i]
-    key = corpus.translation_keys[i]
-    order = np.argsort(-scores, kind="stable")
-    found = [corpus.ids[j] for j in order if corpus.translation_keys[j] != key]
-    return found[:count]
+    scores = corpus.matrix.scores(corpus.matrix.row(i))
+    scores[corpus.stories == corpus.stories[i]] = -np.inf
+    keep = min(count, len(scores))
+    top = np.argpartition(-scores, keep - 1)[:keep]
+    top = top[np.lexsort((corpus.ids[top], -scores[top]))]
+    return [int(corpus.ids[j]) for j in top if np.isfinite(scores[j])]
 
 
 @dataclass
@@ -233,20 +300,20 @@ def related_rank(
     item, the page's own language preferred; never the page nor its translations;
     types mixed by a penalty on repeats.
     """
-    facets = _facets_load(corpus.ids)
+    facets = _facets_load(corpus.ids.tolist())
     pool = min(RELATED_POOL, len(corpus.ids))
     result: dict[int, list[int]] = {}
     for page_id in page_ids:
-        i = corpus.row[page_id]
-        cosines = corpus.matrix @ corpus.matrix[i]
-        own_key, own_lang = corpus.translation_keys[i], corpus.langs[i]
+        i = corpus.row.get(page_id)
+        cosines = corpus.matrix.scores(corpus.matrix.row(i))
+        own_key, own_lang = corpus.stories[i], corpus.langs[i]
         best: dict = {}
         top = np.argpartition(-cosines, pool - 1)[:pool]
         for j in top[np.argsort(-cosines[top], kind="stable")]:
-            key = corpus.translation_keys[j]
+            key = int(corpus.stories[j])
             if key == own_key:
                 continue
-            other = corpus.ids[j]
+            other = int(corpus.ids[j])
             score = weights.meaning * float(cosines[j])
             score += _facet_score(facets, page_id, other, weights)
             if corpus.langs[j] == own_lang:
@@ -260,13 +327,14 @@ def related_rank(
             key, (_score, j) = max(
                 remaining.items(),
                 key=lambda kv: (
-                    kv[1][0] - weights.same_type * type_counts.get(corpus.types[kv[1][1]], 0),
-                    -corpus.ids[kv[1][1]],
+                    kv[1][0] - weights.same_type * type_counts.get(int(corpus.types[kv[1][1]]), 0),
+                    -int(corpus.ids[kv[1][1]]),
                 ),
             )
             del remaining[key]
-            chosen.append(corpus.ids[j])
-            type_counts[corpus.types[j]] = type_counts.get(corpus.types[j], 0) + 1
+            chosen.append(int(corpus.ids[j]))
+            type_id = int(corpus.types[j])
+            type_counts[type_id] = type_counts.get(type_id, 0) + 1
         result[page_id] = chosen
     return result
 

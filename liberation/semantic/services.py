@@ -143,7 +143,7 @@ def pages_embed(*, pages: list[ContentPage]) -> int:
 def related_refresh(*, page_ids: Iterable[int] | None = None) -> int:
     """Recompute and store the related content of these pages (all when None)."""
     corpus = selectors.corpus_get()
-    ids = list(corpus.ids) if page_ids is None else [i for i in page_ids if i in corpus.row]
+    ids = corpus.ids.tolist() if page_ids is None else [i for i in page_ids if i in corpus.row]
     if not ids:
         return 0
     ranked = selectors.related_rank(corpus=corpus, page_ids=ids)

@@ -38,14 +38,13 @@ def _flat_corpus(pages) -> Corpus:
     ids = [p.pk for p in pages]
     vector = np.ones(embeddings.DIMENSIONS, dtype=np.float32)
     vector /= np.linalg.norm(vector)
-    return Corpus(
+    return Corpus.make(
         signature=(),
         ids=ids,
-        langs=np.array(["fr"] * len(ids), dtype=object),
+        langs=["fr"] * len(ids),
         translation_keys=[p.translation_key for p in pages],
         types=[p.content_type_id for p in pages],
-        matrix=np.tile(vector, (len(ids), 1)),
-        row={pk: i for i, pk in enumerate(ids)},
+        vectors=np.tile(vector, (len(ids), 1)),
     )
 
 
