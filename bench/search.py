@@ -95,6 +95,27 @@ def _stories(wanted: int) -> float | None:
     return time.perf_counter() - start
 
 
+def _events(wanted: int) -> float | None:
+    """Labelled projects up to `wanted` (`generate_programme`), indexed through the
+    site's event source; the seconds their indexing took (None when none was missing)."""
+    from django.core.management import call_command
+
+    from liberation.agenda.selectors import labelled_public_ids
+    from liberation.discovery.indexing import index_documents
+    from liberation.site.programme_documents import SOURCE
+
+    missing = wanted - len(list(labelled_public_ids()))
+    if missing <= 0:
+        return None
+    call_command("generate_programme", events=missing, seed=wanted, stdout=sys.stderr)
+    keys = sorted(labelled_public_ids())
+    start = time.perf_counter()
+    for i in range(0, len(keys), 1000):
+        index_documents(SOURCE, keys[i : i + 1000])
+        print(f"events indexed: {min(i + 1000, len(keys))}/{len(keys)}", file=sys.stderr)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=20000)
@@ -107,6 +128,13 @@ def main() -> None:
         default=0,
         help="published collection stories to have in the index (created and indexed as "
         "missing; the index then holds pages and stories)",
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=0,
+        help="labelled projects (agenda events) to have in the index (generated and "
+        "indexed as missing: documents of the 'event' source)",
     )
     args = parser.parse_args()
 
@@ -137,6 +165,7 @@ def main() -> None:
     stories_seconds = None
     if args.stories:
         stories_seconds = _stories(args.stories)
+    events_seconds = _events(args.events) if args.events else None
     if args.embed:
         start = time.perf_counter()
         call_command("embed_pages")
@@ -182,6 +211,8 @@ def main() -> None:
         "pages_indexed": pages,
         "stories_indexed": SearchEntry.objects.filter(source="testimony").count(),
         "stories_index_seconds": round(stories_seconds, 2) if stories_seconds else None,
+        "events_indexed": SearchEntry.objects.filter(source="event").count(),
+        "events_index_seconds": round(events_seconds, 1) if events_seconds else None,
         "postings": postings,
         "embedded": embedded,
         "ranking": ranking,
