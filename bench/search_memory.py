@@ -3,7 +3,9 @@
 Runs in-process on the database of DATABASE_URL (e.g. the 20,000-page corpus of
 `bench/search.py`): prints VmRSS after Django setup, after loading the index entries,
 and after searches of common words with the hybrid off (`--lexical`) or on (default),
-then a final JSON line. Run it once per mode: a process cannot unload the model.
+then PSS (shared pages divided among the processes mapping them), the peak
+(VmHWM) and the time of the same searches once warm, then a final JSON line.
+Run it once per mode: a process cannot unload the model.
 
     DATABASE_URL=sqlite:////tmp/bench-search-20k.sqlite3 python bench/search_memory.py --lexical
     DATABASE_URL=sqlite:////tmp/bench-search-20k.sqlite3 python bench/search_memory.py
@@ -13,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 WORDS = [
@@ -22,11 +25,26 @@ WORDS = [
 ]  # fmt: skip
 
 
-def rss_mb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
+def _field_mb(path: str, name: str) -> int:
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(name + ":"):
             return int(line.split()[1]) // 1024
     return 0
+
+
+def rss_mb() -> int:
+    return _field_mb("/proc/self/status", "VmRSS")
+
+
+def peak_mb() -> int:
+    """The most this process has held (VmHWM), including transient copies."""
+    return _field_mb("/proc/self/status", "VmHWM")
+
+
+def pss_mb() -> int:
+    """Proportional set size: shared pages (libraries, the model's file) divided among
+    the processes mapping them; what a process costs on a machine running several."""
+    return _field_mb("/proc/self/smaps_rollup", "Pss")
 
 
 def main() -> int:
@@ -50,10 +68,27 @@ def main() -> int:
     for word in WORDS:
         search_pages(query=word, lang="fr", filters=SearchFilters(), sort="relevance")
     figures["after_searches_mb"] = rss_mb()
+    figures["after_searches_pss_mb"] = pss_mb()
+    figures["peak_mb"] = peak_mb()
+    times = []
+    for word in WORDS:
+        start = time.perf_counter()
+        search_pages(query=word, lang="fr", filters=SearchFilters(), sort="relevance")
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    figures["warm_search_ms_p50"] = round(times[len(times) // 2], 1)
+    figures["warm_search_ms_max"] = round(times[-1], 1)
+    figures["load_average"] = round(os.getloadavg()[0], 2)
     print(f"{figures['entries']} index entries, ranking {figures['ranking']}")
     print(f"VmRSS after setup          {figures['setup_mb']} MB")
     print(f"      after loading entries {figures['entries_loaded_mb']} MB")
     print(f"      after {len(WORDS)} searches     {figures['after_searches_mb']} MB")
+    print(f"PSS after the searches      {figures['after_searches_pss_mb']} MB")
+    print(f"peak (VmHWM)                {figures['peak_mb']} MB")
+    print(
+        f"the same {len(WORDS)} searches again: p50 {figures['warm_search_ms_p50']} ms, "
+        f"max {figures['warm_search_ms_max']} ms (load {figures['load_average']})"
+    )
     print(json.dumps(figures))
     return 0
 
