@@ -170,7 +170,8 @@ def main() -> None:
         start = time.perf_counter()
         call_command("embed_pages")
         embed_seconds = time.perf_counter() - start
-    pages = SearchEntry.objects.count()
+    entries = SearchEntry.objects.count()
+    pages = SearchEntry.objects.filter(page__isnull=False).count()
     postings = SearchPosting.objects.count()
     embedded = PageEmbedding.objects.count()
     if connection.vendor == "sqlite":
@@ -208,6 +209,7 @@ def main() -> None:
     ranking = search_hybrid(query="cherbourg", lang="fr").method
     figures = {
         "vendor": connection.vendor,
+        "entries": entries,
         "pages_indexed": pages,
         "stories_indexed": SearchEntry.objects.filter(source="testimony").count(),
         "stories_index_seconds": round(stories_seconds, 2) if stories_seconds else None,
@@ -222,7 +224,10 @@ def main() -> None:
         "embed_seconds": round(embed_seconds, 1) if embed_seconds is not None else None,
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
-    print(f"{pages} pages, {postings} postings, {embedded} embedded; ranking: {ranking}")
+    print(
+        f"{entries} index entries ({pages} pages), {postings} postings, {embedded} embedded;"
+        f" ranking: {ranking}"
+    )
     for name, values in timings.items():
         figures[f"{name}_p50_ms"] = round(statistics.median(values), 1)
         figures[f"{name}_p95_ms"] = round(percentile(values, 0.95), 1)
@@ -235,7 +240,7 @@ def main() -> None:
             f"   (cold round: p50 {c50:7.1f} ms   p95 {c95:7.1f} ms)"
         )
     if index_seconds is not None:
-        print(f"index {pages} pages ({postings} postings) in {index_seconds:.1f} s")
+        print(f"index of the pages in {index_seconds:.1f} s")
     if embed_seconds is not None:
         print(f"embed_pages in {embed_seconds:.1f} s")
     print(f"load average {figures['loadavg']}")
