@@ -20,7 +20,7 @@ from liberation.content.models import ContentPage
 from liberation.core.stamped import StampedCache
 
 from . import embeddings
-from .matrix import QuantizedMatrix
+from .matrix import QuantizedMatrix, from_chunks
 from .models import PageEmbedding
 
 LANGUAGES = ("fr", "en")
@@ -59,7 +59,7 @@ HISTORY_PROXIMITY = timedelta(days=31)
 
 
 class SortedIds:
-    """Page ids in ascending order: `in` and `get` (the row) by binary search, without
+    """Page ids in ascending order: `in`, `[]` and `get` (the row) by binary search, without
     a dict of every id (which cost ~100 bytes per page)."""
 
     def __init__(self, ids: np.ndarray):
@@ -70,6 +70,12 @@ class SortedIds:
             return default
         i = int(np.searchsorted(self.ids, page_id))
         return i if i < len(self.ids) and self.ids[i] == page_id else default
+
+    def __getitem__(self, page_id: int) -> int:
+        i = self.get(page_id)
+        if i is None:
+            raise KeyError(page_id)
+        return i
 
     def __contains__(self, page_id) -> bool:
         return self.get(page_id) is not None
@@ -129,13 +135,11 @@ BUILD_CHUNK = 2000
 
 
 def _build(signature: tuple) -> Corpus:
-    """Read the vectors in chunks of rows, quantizing each chunk as it comes: the
-    process never holds the float32 vectors of every page at once."""
+    """Read the vectors in chunks of rows, quantizing each chunk as it comes
+    (`matrix.from_chunks`): the process never holds the float32 vectors of every page."""
     rows = signature[0] if signature and signature[0] else 0
-    matrix = QuantizedMatrix(rows, embeddings.DIMENSIONS)
     ids, langs, stories, types = [], [], [], []
     numbers: dict = {}
-    chunk: list[bytes] = []
     query = (
         PageEmbedding.objects.filter(page__live=True)
         .order_by("page_id")
@@ -147,25 +151,31 @@ def _build(signature: tuple) -> Corpus:
             "page__content_type_id",
         )
     )
-    for page_id, vector, lang, translation_key, type_id in query.iterator(chunk_size=BUILD_CHUNK):
-        if len(ids) >= rows:  # a row committed after the count: the next read rebuilds
-            break
-        ids.append(page_id)
-        langs.append(lang)
-        stories.append(numbers.setdefault(translation_key, len(numbers)))
-        types.append(type_id)
-        chunk.append(bytes(vector))
-        if len(chunk) == BUILD_CHUNK:
-            matrix.extend(_vectors(chunk))
-            chunk = []
-    matrix.extend(_vectors(chunk))
+
+    def chunks():
+        chunk: list[bytes] = []
+        for page_id, vector, lang, key, type_id in query.iterator(chunk_size=BUILD_CHUNK):
+            if len(ids) >= rows:  # a row committed after the count: the next read rebuilds
+                break
+            ids.append(page_id)
+            langs.append(lang)
+            stories.append(numbers.setdefault(key, len(numbers)))
+            types.append(type_id)
+            chunk.append(bytes(vector))
+            if len(chunk) == BUILD_CHUNK:
+                yield _vectors(chunk)
+                chunk = []
+        if chunk:
+            yield _vectors(chunk)
+
+    matrix = from_chunks(rows, embeddings.DIMENSIONS, chunks())
     return Corpus(
         signature=signature,
         ids=np.array(ids, dtype=np.int64),
         langs=np.array(langs, dtype=object),
         stories=np.array(stories, dtype=np.int64),
         types=np.array(types, dtype=np.int64),
-        matrix=matrix.trimmed(),
+        matrix=matrix,
     )
 
 
@@ -304,7 +314,7 @@ def related_rank(
     pool = min(RELATED_POOL, len(corpus.ids))
     result: dict[int, list[int]] = {}
     for page_id in page_ids:
-        i = corpus.row.get(page_id)
+        i = corpus.row[page_id]
         cosines = corpus.matrix.scores(corpus.matrix.row(i))
         own_key, own_lang = corpus.stories[i], corpus.langs[i]
         best: dict = {}

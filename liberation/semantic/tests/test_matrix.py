@@ -52,3 +52,14 @@ def test_zero_vector_and_empty_matrix():
     codes, scales = quantize(np.zeros((1, 512), dtype=np.float32))
     assert not codes.any() and scales[0] == 1.0
     assert len(QuantizedMatrix(0, 512).scores(np.ones(512))) == 0
+
+
+def test_sorted_ids_find_rows_and_refuse_an_unknown_page():
+    from liberation.semantic.selectors import SortedIds
+
+    rows = SortedIds(np.array([3, 8, 21], dtype=np.int64))
+    assert rows[8] == 1 and rows.get(21) == 2 and 3 in rows
+    assert rows.get(4) is None and 40 not in rows and len(rows) == 3
+    with pytest.raises(KeyError):
+        rows[4]
+    assert SortedIds(np.zeros(0, dtype=np.int64)).get(1, "none") == "none"
