@@ -16,9 +16,9 @@ from collections.abc import Iterable
 import numpy as np
 
 # 512 rows (256 KB widened): small enough to stay in cache and below the size at which
-# OpenBLAS splits a product over threads, which on a busy 2-core machine made a scan of
-# 200,000 rows 3-8 times slower (bench/embedding_matrix.py: 20 ms p50 at 512 rows, 52-81
-# ms at 1,024-8,192 with the other core busy).
+# OpenBLAS splits a product over threads, which made a scan of 200,000 rows 4-6 times
+# slower here (`bench/embedding_matrix.py --chunk-rows 512,1024,8192`, load 0.6: p50
+# 18.2 ms at 512 rows, 118.1 ms at 1,024, 73.4 ms at 8,192).
 CHUNK_ROWS = 512
 
 
