@@ -6,6 +6,7 @@ from the keyboard in its DSFR accordion."""
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP
 
@@ -97,6 +98,8 @@ def test_recordings_play_seek_and_show_their_transcript(published_recordings, br
         f"document.querySelector('#transcript-{video.public_id}-title')"
         ".getAttribute('aria-expanded') === 'true'"
     )
-    assert page.locator(f"#transcript-{video.public_id}").is_visible()
+    # DSFR opens the accordion with a transition: aria-expanded turns true before the
+    # panel is shown, so wait for it (an immediate is_visible() failed 1 run in 4).
+    expect(page.locator(f"#transcript-{video.public_id}")).to_be_visible(timeout=5000)
     assert "cloches de la cathédrale" in page.locator(f"#transcript-{video.public_id}").inner_text()
     context.close()
