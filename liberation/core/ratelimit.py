@@ -107,9 +107,10 @@ def email_limit_setting() -> tuple[int, int] | None:
     return _setting("REGISTRATION_EMAIL_RATE_LIMIT", DEFAULT_EMAIL_LIMIT)
 
 
-def _increment(key: str, timeout: int) -> int:
+def _increment(key: str, timeout: int) -> int | None:
     """The key's counter plus one: one cache round trip once the window has begun (an
-    atomic INCR on Redis), two for its first request."""
+    atomic INCR on Redis), two for its first request; None when the cache is unreachable
+    (liberation/core/cache.py)."""
     try:
         return cache.incr(key)
     except ValueError:  # the window's first request
@@ -127,7 +128,7 @@ def _count(key: str, limit: tuple[int, int], at: float, scope: str) -> Verdict:
     requests, seconds = limit
     window = int(at // seconds)
     count = _increment(f"{key}:{window}", seconds + 1)
-    if count <= requests:
+    if count is None or count <= requests:  # None: the cache is unreachable (fails open)
         return Verdict(allowed=True)
     retry_after = max(1, int((window + 1) * seconds - at + 0.999))
     return Verdict(allowed=False, retry_after=retry_after, scope=scope)

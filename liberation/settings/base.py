@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import BASE_DIR, env_bool, env_int, env_list, env_str
+from .env import BASE_DIR, env_bool, env_float, env_int, env_list, env_str
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -165,9 +165,15 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # An outage is a miss, not an error (liberation/core/cache.py); a Redis that
+            # does not answer costs at most these waits (s) per call.
+            "BACKEND": "liberation.core.cache.OutageTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "liberation"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env_float("REDIS_CONNECT_TIMEOUT", 0.5),
+                "SOCKET_TIMEOUT": env_float("REDIS_TIMEOUT", 1.0),
+            },
         }
     }
 else:
