@@ -4,7 +4,9 @@ Runs in-process on the database of DATABASE_URL (e.g. the 20,000-page corpus of
 `bench/search.py`): prints VmRSS after Django setup, after loading the index entries,
 and after searches of common words with the hybrid off (`--lexical`) or on (default),
 then PSS (shared pages divided among the processes mapping them), the peak
-(VmHWM) and the time of the same searches once warm, then a final JSON line.
+(VmHWM) of each phase (setup, loading the entries, the first searches: the postings of
+each word, and the model and the matrix when hybrid) and the time of the same searches
+once warm, then a final JSON line.
 Run it once per mode: a process cannot unload the model.
 
     DATABASE_URL=sqlite:////tmp/bench-search-20k.sqlite3 python bench/search_memory.py --lexical
@@ -12,6 +14,7 @@ Run it once per mode: a process cannot unload the model.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -41,6 +44,13 @@ def peak_mb() -> int:
     return _field_mb("/proc/self/status", "VmHWM")
 
 
+def reset_peak() -> None:
+    """Start VmHWM again from the current RSS (Linux ≥ 4.0), so that each phase's peak
+    is its own."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def pss_mb() -> int:
     """Proportional set size: shared pages (libraries, the model's file) divided among
     the processes mapping them; what a process costs on a machine running several."""
@@ -63,13 +73,20 @@ def main() -> int:
 
     settings.SEARCH_HYBRID = not args.lexical
     figures = {"ranking": "lexical" if args.lexical else "hybrid", "setup_mb": rss_mb()}
+    figures["setup_peak_mb"] = peak_mb()
+    reset_peak()
     figures["entries"] = len(postings.snapshot_get().ids)
     figures["entries_loaded_mb"] = rss_mb()
+    figures["entries_peak_mb"] = peak_mb()
+    reset_peak()
     for word in WORDS:
         search_pages(query=word, lang="fr", filters=SearchFilters(), sort="relevance")
     figures["after_searches_mb"] = rss_mb()
     figures["after_searches_pss_mb"] = pss_mb()
-    figures["peak_mb"] = peak_mb()
+    figures["searches_peak_mb"] = peak_mb()
+    figures["peak_mb"] = max(
+        figures["setup_peak_mb"], figures["entries_peak_mb"], figures["searches_peak_mb"]
+    )
     times = []
     for word in WORDS:
         start = time.perf_counter()
@@ -84,7 +101,11 @@ def main() -> int:
     print(f"      after loading entries {figures['entries_loaded_mb']} MB")
     print(f"      after {len(WORDS)} searches     {figures['after_searches_mb']} MB")
     print(f"PSS after the searches      {figures['after_searches_pss_mb']} MB")
-    print(f"peak (VmHWM)                {figures['peak_mb']} MB")
+    print(
+        f"peak (VmHWM)                {figures['peak_mb']} MB: setup "
+        f"{figures['setup_peak_mb']}, loading entries {figures['entries_peak_mb']}, "
+        f"first searches {figures['searches_peak_mb']} MB"
+    )
     print(
         f"the same {len(WORDS)} searches again: p50 {figures['warm_search_ms_p50']} ms, "
         f"max {figures['warm_search_ms_max']} ms (load {figures['load_average']})"

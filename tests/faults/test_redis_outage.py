@@ -79,9 +79,7 @@ def test_the_warning_is_repeated_once_per_period_with_the_count(monkeypatch, cap
     assert "2 more failed calls" in messages[1]
 
 
-def test_pages_registrations_and_the_admin_login_work_without_redis(
-    client, ceremony, down, caplog
-):
+def test_pages_registrations_and_the_admin_login_work_without_redis(client, ceremony, down, caplog):
     page = ceremony.ceremony_pages.get()
     with caplog.at_level(logging.WARNING):
         home = client.get("/fr/")
