@@ -14,6 +14,7 @@ postings on first use (one indexed range read). The scoring is exactly the SQL o
 
 import math
 import threading
+from array import array
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,7 +71,7 @@ class Column:
 # The facts of an entry, in this order: type, lang, themes, periods, place ids
 # ("|id|id|"), date, page id (None for a document of a source), départements
 # ("|code|code|"), story (a page's translation key: a page and its translations are one
-# story; a document's source and key).
+# story; "" for a document, its own story).
 FACTS = ("type", "lang", "themes", "periods", "place_ids", "date", "page_id", "deps", "story")
 
 
@@ -100,20 +101,22 @@ def _version() -> int:
     return row or 0
 
 
-def story_of(translation_key, source: str, key: str) -> str:
-    """What a page shares with its translations (its translation key: SQLite stores the
-    UUID as 32 hex digits, PostgreSQL prints it with dashes); a document is its own."""
-    return str(translation_key).replace("-", "") if translation_key else f"{source}:{key}"
+def story_of(translation_key) -> str:
+    """What a page shares with its translations: its translation key (SQLite stores the
+    UUID as 32 hex digits, PostgreSQL prints it with dashes). A document of a source is
+    its own story: "" (`Candidate.of` names it after its entry), so that 180,000
+    documents do not each keep a string of their own in every process."""
+    return str(translation_key).replace("-", "") if translation_key else ""
 
 
 def _load_entries(version: int) -> Snapshot:
     columns = {name: Column() for name in FACTS}
-    ids: list[int] = []
+    ids = array("q")  # 8 bytes an entry, not a Python int each
     by_page = {}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT e.id, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date,"
-            " e.page_id, e.departements, CAST(p.translation_key AS TEXT), e.source, e.key"
+            " e.page_id, e.departements, CAST(p.translation_key AS TEXT)"
             " FROM discovery_searchentry e"
             " LEFT JOIN wagtailcore_page p ON p.id = e.page_id"
             " ORDER BY e.id"
@@ -121,10 +124,9 @@ def _load_entries(version: int) -> Snapshot:
         while rows := cursor.fetchmany(5000):  # never every row's tuple at once
             for row in rows:
                 entry_id, type_, lang, themes, periods, place_ids, day, page_id, deps = row[:9]
-                translation_key, source, key = row[9:]
                 if isinstance(day, str):
                     day = date.fromisoformat(day)
-                story = story_of(translation_key, source, key)
+                story = story_of(row[9])
                 facts = (type_, lang, themes, periods, place_ids, day, page_id, deps, story)
                 for name, value in zip(FACTS, facts, strict=True):
                     columns[name].add(value)
@@ -133,7 +135,7 @@ def _load_entries(version: int) -> Snapshot:
                     by_page[page_id] = entry_id
     return Snapshot(
         version=version,
-        ids=np.array(ids, dtype=np.int64),
+        ids=np.frombuffer(ids, dtype=np.int64).copy(),
         columns={name: column.close() for name, column in columns.items()},
         by_page=by_page,
     )
@@ -167,6 +169,33 @@ def entries_of_pages(page_ids) -> dict[int, int]:
     return {pid: by_page[pid] for pid in page_ids if pid in by_page}
 
 
+# Posting rows read at a time: a common word has a posting in a large part of the
+# entries (36,000 for "1944" at 200,000), and a Python tuple per row costs ~170 bytes;
+# read whole, the rows of a query's words raised a process's peak by ~100 MB
+# (docs/search.md, "Memory at 200,000 documents").
+POSTINGS_CHUNK_ROWS = 20_000
+
+
+def _read_postings(terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(entry ids ascending, weights) of each term: one range of the covering index per
+    term, read POSTINGS_CHUNK_ROWS rows at a time straight into an array (an entry id is
+    exact in a float64 below 2**53)."""
+    found = {}
+    with connection.cursor() as cursor:
+        for term in terms:
+            cursor.execute(
+                "SELECT entry_id, weight FROM discovery_searchposting"
+                " WHERE term = %s ORDER BY entry_id",
+                [term],
+            )
+            chunks = [np.zeros((0, 2))]
+            while rows := cursor.fetchmany(POSTINGS_CHUNK_ROWS):
+                chunks.append(np.array(rows, dtype=np.float64).reshape(-1, 2))
+            pairs = np.concatenate(chunks)
+            found[term] = (pairs[:, 0].astype(np.int64), pairs[:, 1].copy())
+    return found
+
+
 def _postings(snap: Snapshot, terms: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(entry positions, weights) per term; read from the database on first use. A
     posting of an entry newer than the snapshot is left out (the next query reloads)."""
@@ -174,20 +203,7 @@ def _postings(snap: Snapshot, terms: list[str]) -> dict[str, tuple[np.ndarray, n
     missing = [t for t in terms if t not in found]
     if not missing:
         return found
-    placeholders = ", ".join(["%s"] * len(missing))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT term, entry_id, weight FROM discovery_searchposting"
-            f" WHERE term IN ({placeholders})",
-            missing,
-        )
-        rows = cursor.fetchall()
-    grouped: dict[str, list[tuple[int, float]]] = {t: [] for t in missing}
-    for term, entry_id, weight in rows:
-        grouped[term].append((entry_id, weight))
-    for term, pairs in grouped.items():
-        ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-        weights = np.fromiter((p[1] for p in pairs), dtype=np.float64, count=len(pairs))
+    for term, (ids, weights) in _read_postings(missing).items():
         if len(snap.ids):
             pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
             known = snap.ids[pos] == ids

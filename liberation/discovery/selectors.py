@@ -202,7 +202,7 @@ def _candidates_sql(
     sql = (
         ctes + " SELECT e.id, s.score * CASE WHEN e.lang = %s THEN %s ELSE 1.0 END AS rank,"
         " s.matched, e.type, e.lang, e.themes, e.periods, e.place_ids, e.date, e.page_id,"
-        " e.departements, CAST(p.translation_key AS TEXT), e.source, e.key"
+        " e.departements, CAST(p.translation_key AS TEXT)"
         " FROM s JOIN discovery_searchentry e ON e.id = s.entry_id"
         " LEFT JOIN wagtailcore_page p ON p.id = e.page_id"
         " ORDER BY s.matched DESC, rank DESC, e.id LIMIT %s"
@@ -218,8 +218,7 @@ def _candidates_sql(
     for entry_id, score, matched, *facts in rows:
         if isinstance(facts[5], str):
             facts[5] = date.fromisoformat(facts[5])
-        translation_key, source, key = facts[8:]
-        facts[8:] = [postings.story_of(translation_key, source, key)]
+        facts[8] = postings.story_of(facts[8])
         candidates.append(Candidate.of(entry_id, float(score), matched, tuple(facts)))
     return candidates, total
 

@@ -24,7 +24,7 @@ def test_column_keeps_each_value_once_and_every_position_across_chunks():
 def test_snapshot_gives_the_facts_of_an_entry_in_order_and_compares_languages():
     rows = [
         ("page", "fr", "|t1|", "", "|1|", date(1944, 6, 6), 10, "|14|", "k1"),
-        ("event", "en", "", "|p|", "", None, None, "|75|", "programme:3"),
+        ("event", "en", "", "|p|", "", None, None, "|75|", ""),
         ("page", "en", "|t1|", "", "", None, 11, "", "k1"),
     ]
     columns = {name: Column() for name in FACTS}
