@@ -39,3 +39,26 @@ def test_snapshot_gives_the_facts_of_an_entry_in_order_and_compares_languages():
     assert [snapshot.facts(i) for i in range(3)] == rows
     assert snapshot.lang_is("en", np.array([0, 1, 2])).tolist() == [False, True, True]
     assert snapshot.lang_is("de", np.array([0, 1, 2])).tolist() == [False, False, False]
+
+
+def test_extend_matches_add_and_converts_once_per_distinct_value():
+    converted = []
+
+    def convert(value):
+        converted.append(value)
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+    by_add, by_extend = Column(convert=convert), Column(convert=convert)
+    values = [f"1944-0{1 + i % 9}-01" for i in range(30_000)] + [None]
+    for value in values[:5]:  # add and extend may be mixed: positions are kept
+        by_extend.add(value)
+    by_extend.extend(values[5:17_000])
+    by_extend.extend(values[17_000:])
+    for value in values:
+        by_add.add(value)
+    converted.clear()
+    by_extend.close()
+    assert len(converted) == 10  # nine dates and None, not 30,001 entries
+    by_add.close()
+    assert by_extend.codes.tolist() == by_add.codes.tolist()
+    assert [by_extend[i] for i in (0, 8, 30_000)] == [date(1944, 1, 1), date(1944, 9, 1), None]
