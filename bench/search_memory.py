@@ -16,6 +16,7 @@ Run it once per mode: a process cannot unload the model.
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -58,9 +59,33 @@ def pss_mb() -> int:
     return _field_mb("/proc/self/smaps_rollup", "Pss")
 
 
+def _full_collections() -> list[float]:
+    """The duration (ms) of each full (generation 2) garbage collection from now on: a
+    pause of the whole process, proportional to the objects it tracks."""
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def callback(phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            pauses.append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(callback)
+    return pauses
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lexical", action="store_true", help="hybrid off (SEARCH_HYBRID)")
+    parser.add_argument(
+        "--warm-rounds", type=int, default=1, help="times the warm searches are repeated"
+    )
+    parser.add_argument(
+        "--freeze", action="store_true", help="gc.freeze() before the warm searches"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
@@ -88,12 +113,21 @@ def main() -> int:
     figures["peak_mb"] = max(
         figures["setup_peak_mb"], figures["entries_peak_mb"], figures["searches_peak_mb"]
     )
+    if args.freeze:  # what gc.freeze() after the loading would change (not done by the site)
+        gc.collect()
+        gc.freeze()
+    pauses = _full_collections()
     times = []
-    for word in WORDS:
-        start = time.perf_counter()
-        search_pages(query=word, lang="fr", filters=SearchFilters(), sort="relevance")
-        times.append((time.perf_counter() - start) * 1000)
+    for _ in range(args.warm_rounds):
+        for word in WORDS:
+            start = time.perf_counter()
+            search_pages(query=word, lang="fr", filters=SearchFilters(), sort="relevance")
+            times.append((time.perf_counter() - start) * 1000)
     times.sort()
+    figures["warm_searches"] = len(times)
+    figures["full_gc_pauses_ms"] = [round(pause, 1) for pause in pauses]
+    figures["tracked_objects"] = len(gc.get_objects())
+    figures["frozen_objects"] = gc.get_freeze_count()
     reloads = []
     for _ in range(3):  # what every process pays once after an index change
         start = time.perf_counter()
@@ -114,8 +148,14 @@ def main() -> int:
         f"first searches {figures['searches_peak_mb']} MB"
     )
     print(
-        f"the same {len(WORDS)} searches again: p50 {figures['warm_search_ms_p50']} ms, "
+        f"the same {len(WORDS)} searches again ×{args.warm_rounds}: "
+        f"p50 {figures['warm_search_ms_p50']} ms, "
         f"max {figures['warm_search_ms_max']} ms (load {figures['load_average']})"
+    )
+    print(
+        f"full garbage collections during the {figures['warm_searches']} warm searches: "
+        f"{figures['full_gc_pauses_ms']} ms ({figures['tracked_objects']} objects tracked, "
+        f"{figures['frozen_objects']} frozen)"
     )
     print(f"reloading the entries        {figures['entries_reload_ms_median']} ms (median of 3)")
     print(json.dumps(figures))

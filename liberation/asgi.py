@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -8,3 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production"
 
 application = get_asgi_application()
 use_request_timeouts()  # as in wsgi.py: web requests wait for a lock only briefly
+gc.freeze()  # as in wsgi.py: what is loaded now lives as long as the process
