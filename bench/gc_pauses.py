@@ -34,24 +34,15 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
+    from search_memory import _full_collections  # bench/, next to this file
+
     import liberation.wsgi  # noqa: F401  (freezes)
 
     if args.no_freeze:
         gc.unfreeze()
     from django.test import Client
 
-    pauses: list[float] = []
-    started: list[float] = []
-
-    def callback(phase: str, info: dict) -> None:
-        if info["generation"] != 2:
-            return
-        if phase == "start":
-            started[:] = [time.perf_counter()]
-        elif started:
-            pauses.append(round((time.perf_counter() - started[0]) * 1000, 1))
-
-    gc.callbacks.append(callback)
+    pauses = _full_collections()
     client = Client()
     times = []
     for i in range(args.requests):

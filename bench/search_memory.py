@@ -71,7 +71,7 @@ def _full_collections() -> list[float]:
         if phase == "start":
             started[:] = [time.perf_counter()]
         elif started:
-            pauses.append((time.perf_counter() - started[0]) * 1000)
+            pauses.append(round((time.perf_counter() - started[0]) * 1000, 1))
 
     gc.callbacks.append(callback)
     return pauses
@@ -125,7 +125,7 @@ def main() -> int:
             times.append((time.perf_counter() - start) * 1000)
     times.sort()
     figures["warm_searches"] = len(times)
-    figures["full_gc_pauses_ms"] = [round(pause, 1) for pause in pauses]
+    figures["full_gc_pauses_ms"] = pauses
     figures["tracked_objects"] = len(gc.get_objects())
     figures["frozen_objects"] = gc.get_freeze_count()
     reloads = []

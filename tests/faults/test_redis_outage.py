@@ -4,48 +4,33 @@ production cache backend pointed at a loopback port where nothing listens: every
 is refused at once, as when the Redis server is down. docs/testing.md."""
 
 import logging
-import socket
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from liberation.core import cache as outage
 from liberation.mail import tasks
 from liberation.mail.models import OutboxMessage
+from liberation.mail.tests.conftest import DeferringTask, free_port
 from liberation.registrations.models import Registration
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # closed when the block ends: nothing listens
 
 
 def redis_down(backend: str = "liberation.core.cache.OutageTolerantRedisCache") -> dict:
     return {
         "default": {
             "BACKEND": backend,
-            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 1.0},
         }
     }
 
 
 @pytest.fixture
-def down(settings, monkeypatch):
+def down(settings):
     settings.CACHES = redis_down()
-    # A fresh warning clock, so that this test sees the first line.
-    monkeypatch.setattr(outage.OutageTolerantRedisCache, "__init__", _fresh_log_init)
-
-
-_original_init = outage.OutageTolerantRedisCache.__init__
-
-
-def _fresh_log_init(self, server, params):
-    _original_init(self, server, params)
-    self.logger = outage._OutageLog()
+    caches["default"].logger = outage._OutageLog()  # a fresh warning clock for this test
 
 
 def test_every_call_is_a_miss_and_one_warning_says_so(down, caplog):
@@ -109,26 +94,11 @@ def test_the_mail_kick_is_skipped_and_the_clock_delivers(down, monkeypatch, capl
     """With a queue that can defer, the kick's de-duplication lives in the cache: with
     Redis down it is skipped (the minute clock delivers the outbox), never raised into
     the registration that called it."""
-    enqueued = []
-
-    class Deferring:
-        supports_defer = True
-
-    class Task:
-        def get_backend(self):
-            return Deferring()
-
-        def using(self, run_after):
-            enqueued.append(run_after)
-            return self
-
-        def enqueue(self):
-            pass
-
-    monkeypatch.setattr(tasks, "deliver_outbox", Task())
+    task = DeferringTask()
+    monkeypatch.setattr(tasks, "deliver_outbox", task)
     with caplog.at_level(logging.WARNING):
         tasks.kick_delivery()
-    assert enqueued == []
+    assert task.enqueued == []
     assert not any(r.exc_info for r in caplog.records)
 
 

@@ -13,6 +13,7 @@ from liberation.mail import registry, services, tasks
 from liberation.mail.delivery import outbox_deliver
 from liberation.mail.models import MAX_ATTEMPTS, OutboxMessage
 from liberation.mail.selectors import outbox_failed, outbox_messages
+from liberation.mail.tests.conftest import DeferringTask
 
 from .conftest import SOURCE
 
@@ -101,27 +102,12 @@ def test_the_kick_asks_the_worker_once_per_window(monkeypatch):
     each."""
     from django.core.cache import cache
 
-    enqueued = []
-
-    class Deferring:
-        supports_defer = True
-
-    class Task:
-        def get_backend(self):
-            return Deferring()
-
-        def using(self, run_after):
-            enqueued.append(run_after)
-            return self
-
-        def enqueue(self):
-            pass
-
-    monkeypatch.setattr(tasks, "deliver_outbox", Task())
+    task = DeferringTask()
+    monkeypatch.setattr(tasks, "deliver_outbox", task)
     cache.delete(tasks.KICK_KEY)
     for _i in range(5):
         tasks.kick_delivery()
-    assert len(enqueued) == 1
+    assert len(task.enqueued) == 1
     cache.delete(tasks.KICK_KEY)
 
 
