@@ -6,8 +6,9 @@
 
 Never point it at a database you care about: it migrates it and, when it holds fewer
 content pages than --pages, runs `generate_corpus` to add the missing ones. The index is
-rebuilt (and timed) when it is empty or with --reindex; --embed runs `embed_pages` first
-(pages not embedded yet; timed). Timings, each through the same code as the site:
+rebuilt (and timed) when it is empty or with --reindex; --embed runs `embed_pages` and
+`embed_documents` first (pages and documents of the sources not embedded yet; timed).
+Timings, each through the same code as the site:
 
 - `lexical`: `search_rank`, the lexical ranking alone;
 - `semantic`: `semantic_rank`, the ranking by meaning alone (query embedding + scan),
@@ -150,14 +151,14 @@ def main() -> None:
     from liberation.discovery.models import SearchEntry, SearchPosting
     from liberation.discovery.selectors import search_hybrid, search_rank
     from liberation.semantic import embeddings
-    from liberation.semantic.models import PageEmbedding
+    from liberation.semantic.models import DocumentEmbedding, PageEmbedding
     from liberation.semantic.selectors import semantic_rank
 
     call_command("migrate", verbosity=0)
     missing = args.pages - ContentPage.objects.count()
     if missing > 0:
         call_command("generate_corpus", pages=missing, no_index=True)
-    index_seconds = embed_seconds = None
+    index_seconds = embed_seconds = documents_embed_seconds = None
     if args.reindex or not SearchEntry.objects.exists():
         start = time.perf_counter()
         rebuild_index()
@@ -170,10 +171,13 @@ def main() -> None:
         start = time.perf_counter()
         call_command("embed_pages")
         embed_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        call_command("embed_documents")
+        documents_embed_seconds = time.perf_counter() - start
     entries = SearchEntry.objects.count()
     pages = SearchEntry.objects.filter(page__isnull=False).count()
     postings = SearchPosting.objects.count()
-    embedded = PageEmbedding.objects.count()
+    embedded = PageEmbedding.objects.count() + DocumentEmbedding.objects.count()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -183,6 +187,7 @@ def main() -> None:
             cursor.execute("VACUUM ANALYZE discovery_searchposting")
             cursor.execute("VACUUM ANALYZE discovery_searchentry")
             cursor.execute("VACUUM ANALYZE semantic_pageembedding")
+            cursor.execute("VACUUM ANALYZE semantic_documentembedding")
 
     client = Client()
     names = ("lexical", "semantic", "embed", "hybrid", "api", "page")
@@ -222,6 +227,9 @@ def main() -> None:
         "rounds": args.rounds,
         "index_seconds": round(index_seconds, 1) if index_seconds is not None else None,
         "embed_seconds": round(embed_seconds, 1) if embed_seconds is not None else None,
+        "documents_embed_seconds": (
+            round(documents_embed_seconds, 1) if documents_embed_seconds is not None else None
+        ),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
     print(
@@ -243,6 +251,8 @@ def main() -> None:
         print(f"index of the pages in {index_seconds:.1f} s")
     if embed_seconds is not None:
         print(f"embed_pages in {embed_seconds:.1f} s")
+    if documents_embed_seconds is not None:
+        print(f"embed_documents in {documents_embed_seconds:.1f} s")
     print(f"load average {figures['loadavg']}")
     print(json.dumps(figures))
 

@@ -10,6 +10,13 @@ once warm and the time to reload the entries (what each process pays once after 
 index change), then a final JSON line.
 Run it once per mode: a process cannot unload the model.
 
+The embedding matrices (pages, and the documents of the search sources) are files
+mapped by every process when SEMANTIC_SHARED_DIR is set (the production settings'
+default: var/semantic): the figures then split the RSS into anonymous memory (this
+process's own) and file pages (shared). `--companions N` starts N more processes that
+do the same searches, then reads this process's PSS while they hold their memory: what
+each of N + 1 web processes costs the machine.
+
     DATABASE_URL=sqlite:////tmp/bench-search-20k.sqlite3 python bench/search_memory.py --lexical
     DATABASE_URL=sqlite:////tmp/bench-search-20k.sqlite3 python bench/search_memory.py
 """
@@ -59,6 +66,27 @@ def pss_mb() -> int:
     return _field_mb("/proc/self/smaps_rollup", "Pss")
 
 
+def status_mb(name: str) -> int:
+    """A line of /proc/self/status in MB (RssAnon: this process's own memory; RssFile:
+    pages of mapped files, shared with every process mapping them)."""
+    return _field_mb("/proc/self/status", name)
+
+
+def _companions(count: int, lexical: bool) -> list:
+    """Processes that load the same search and wait (their stdin closed: they exit)."""
+    import subprocess
+
+    command = [sys.executable, __file__, "--hold"] + (["--lexical"] if lexical else [])
+    started = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    for process in started:
+        if process.stdout.readline().strip() != "ready":
+            raise SystemExit("a companion process failed")
+    return started
+
+
 def _full_collections() -> list[float]:
     """The duration (ms) of each full (generation 2) garbage collection from now on: a
     pause of the whole process, proportional to the objects it tracks."""
@@ -86,6 +114,10 @@ def main() -> int:
     parser.add_argument(
         "--freeze", action="store_true", help="gc.freeze() before the warm searches"
     )
+    parser.add_argument(
+        "--companions", type=int, default=0, help="other processes holding the same search"
+    )
+    parser.add_argument("--hold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liberation.settings.production")
@@ -102,13 +134,30 @@ def main() -> int:
     figures["setup_peak_mb"] = peak_mb()
     reset_peak()
     figures["entries"] = len(postings.snapshot_get().ids)
+    from liberation.semantic.models import DocumentEmbedding, PageEmbedding
+
+    figures["pages_embedded"] = PageEmbedding.objects.count()
+    figures["documents_embedded"] = DocumentEmbedding.objects.count()
     figures["entries_loaded_mb"] = rss_mb()
     figures["entries_peak_mb"] = peak_mb()
     reset_peak()
     for word in WORDS:
         search_pages(query=word, lang="fr", filters=SearchFilters(), sort="relevance")
+    if args.hold:  # a companion: hold the memory until the measuring process is done
+        print("ready", flush=True)
+        sys.stdin.read()
+        return 0
     figures["after_searches_mb"] = rss_mb()
+    figures["after_searches_anon_mb"] = status_mb("RssAnon")
+    figures["after_searches_file_mb"] = status_mb("RssFile")
     figures["after_searches_pss_mb"] = pss_mb()
+    figures["shared_dir"] = str(getattr(settings, "SEMANTIC_SHARED_DIR", "") or "")
+    figures["companions"] = args.companions
+    if args.companions:
+        held = _companions(args.companions, args.lexical)
+        figures["pss_with_companions_mb"] = pss_mb()
+        for process in held:
+            process.communicate("")
     figures["searches_peak_mb"] = peak_mb()
     figures["peak_mb"] = max(
         figures["setup_peak_mb"], figures["entries_peak_mb"], figures["searches_peak_mb"]
@@ -141,7 +190,16 @@ def main() -> int:
     print(f"VmRSS after setup          {figures['setup_mb']} MB")
     print(f"      after loading entries {figures['entries_loaded_mb']} MB")
     print(f"      after {len(WORDS)} searches     {figures['after_searches_mb']} MB")
+    print(
+        f"      of which anonymous {figures['after_searches_anon_mb']} MB, mapped files "
+        f"{figures['after_searches_file_mb']} MB (shared dir: {figures['shared_dir'] or 'none'})"
+    )
     print(f"PSS after the searches      {figures['after_searches_pss_mb']} MB")
+    if args.companions:
+        print(
+            f"PSS with {args.companions} other process(es) holding the same search: "
+            f"{figures['pss_with_companions_mb']} MB"
+        )
     print(
         f"peak (VmHWM)                {figures['peak_mb']} MB: setup "
         f"{figures['setup_peak_mb']}, loading entries {figures['entries_peak_mb']}, "

@@ -324,7 +324,18 @@ def index_documents(source: str, keys: Iterable[str]) -> int:
             _bump()
         if batch:
             _save(batch)
+        if keys:
+            _embed_later(source, keys)
     return len(batch)
+
+
+def _embed_later(source: str, keys: list[str]) -> None:
+    """Bring the documents' embeddings in line once the index write has committed
+    (`meaning.py`); robust: a queue hiccup must not undo the index write, and
+    `embed_documents` repairs what was missed."""
+    from .meaning import embed_documents_task
+
+    transaction.on_commit(lambda: embed_documents_task.enqueue(source, keys), robust=True)
 
 
 @task()

@@ -118,6 +118,11 @@ class Snapshot:
 _lock = threading.Lock()  # guards the term cache of the current snapshot
 
 
+def index_version() -> int:
+    """The index's current version (changed by every write of the index)."""
+    return _version()
+
+
 def _version() -> int:
     row = SearchIndexState.objects.filter(pk=1).values_list("version", flat=True).first()
     return row or 0

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from . import postings
+from . import meaning, postings
 from .analysis import (
     LANGS,
     clean_query,
@@ -53,6 +53,12 @@ RRF_K = 60
 # gets "did you mean" instead of the least unrelated pages (docs/search.md).
 SEMANTIC_POOL = 50
 SEMANTIC_MIN_COSINE = 0.2
+# A document (an event, a testimony) is a title and a line or two: its vector sits
+# closer to any short string, so one found by meaning alone must reach more. On the
+# demo's 30 events, nonsense and unknown names reached 0.08-0.23 (0.33 for a made-up
+# word against a lone testimony in the tests) and English paraphrases of the French
+# titles 0.44-0.78 (docs/search.md, "Documents by meaning").
+SEMANTIC_MIN_COSINE_DOCUMENT = 0.35
 logger = logging.getLogger(__name__)
 SORTS = ("relevance", "date")
 SNIPPET_CHARS = 240
@@ -266,10 +272,14 @@ def _semantic(query: str):
     try:
         from liberation.semantic.selectors import semantic_rank
 
-        return semantic_rank(query=query, lang=None, limit=SEMANTIC_POOL)
+        return semantic_rank(query=query, lang=None, limit=SEMANTIC_POOL, documents=True)
     except Exception:  # search must answer even when the model cannot
         logger.warning("semantic ranking unavailable, lexical search only", exc_info=True)
         return None
+
+
+def _any_document(candidates: list["Candidate"]) -> bool:
+    return any(c.page_id is None for c in candidates)
 
 
 def _entries(entry_ids: Iterable[int]) -> dict[int, Candidate]:
@@ -294,10 +304,10 @@ class Ranking:
 def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     """The ranking of the search page and of the API.
 
-    The lexical candidates (up to CANDIDATES) and the SEMANTIC_POOL best pages by
-    meaning (both languages) are fused by `rrf_fuse`; a page only meaning found must
-    reach SEMANTIC_MIN_COSINE, and a lexical candidate not embedded yet counts its
-    lexical rank in place of the semantic one. `count`: count every lexical match
+    The lexical candidates (up to CANDIDATES) and the SEMANTIC_POOL best pages and
+    documents by meaning (both languages) are fused by `rrf_fuse`; an entry only meaning
+    found must reach SEMANTIC_MIN_COSINE, and a lexical candidate not embedded yet
+    counts a stand-in rank in place of the semantic one. `count`: count every lexical match
     (the page shows the total), not only the first CANDIDATES."""
     lang = lang if lang in LANGS else "fr"
     tokens, lexical, lexical_total = _search(query, lang, CANDIDATES, count=count)
@@ -306,29 +316,46 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     semantic = _semantic(query)
     if semantic is None:
         return Ranking(tokens, lexical, lexical_total, lexical_total, "lexical")
-    # Meaning ranks pages; the index and the fusion work on entries.
+    # Meaning ranks pages and documents (by their embeddings' ids); the index and the
+    # fusion work on entries: the best SEMANTIC_POOL of both, by cosine.
     entry_of = postings.entries_of_pages(pid for pid, _ in semantic.results)
-    by_id = {c.entry_id: c for c in lexical}
-    meaning = [
-        entry_of[page_id]
-        for page_id, cosine in semantic.results
-        if page_id in entry_of and (entry_of[page_id] in by_id or cosine >= SEMANTIC_MIN_COSINE)
+    documents = semantic.documents or _any_document(lexical)
+    rows = meaning.document_rows() if documents else None
+    closest = [
+        (entry_of[pid], cos, SEMANTIC_MIN_COSINE)
+        for pid, cos in semantic.results
+        if pid in entry_of
     ]
-    by_id.update(_entries(eid for eid in meaning if eid not in by_id))
-    meaning = [entry_id for entry_id in meaning if entry_id in by_id]  # in the index only
-    # A page meaning could not judge yet (not embedded) counts its lexical rank there
-    # instead. A document of a source (meaning embeds pages only) counts the ranks just
-    # after the pages meaning found, in lexical order: as a page meaning placed after
-    # those (its own lexical rank there too would count its words twice and put a short
-    # event title above the pages both rankings agree on).
+    for embedding_id, cosine in semantic.documents:
+        entry_id = rows.entry_of(embedding_id)
+        if entry_id is not None:
+            closest.append((entry_id, cosine, SEMANTIC_MIN_COSINE_DOCUMENT))
+    closest.sort(key=lambda item: -item[1])  # stable: pages first at equal cosines
+    by_id = {c.entry_id: c for c in lexical}
+    meaning_ids = [
+        entry_id
+        for entry_id, cosine, minimum in closest[:SEMANTIC_POOL]
+        if entry_id in by_id or cosine >= minimum
+    ]
+    by_id.update(_entries(eid for eid in meaning_ids if eid not in by_id))
+    meaning_ids = [entry_id for entry_id in meaning_ids if entry_id in by_id]  # in the index
+    # A page or a document meaning could not judge yet (not embedded) counts its
+    # lexical rank there instead; a document (before its embedding, which comes a few
+    # seconds after its entry) counts the ranks just after the entries meaning found,
+    # in lexical order: its own lexical rank there too would count its words twice and
+    # put a short event title above the pages both rankings agree on.
     stand_in = {
         c.entry_id: rank
         for rank, c in enumerate(lexical, start=1)
         if c.page_id is not None and c.page_id not in semantic.embedded
     }
-    documents = [c.entry_id for c in lexical if c.page_id is None]
-    stand_in |= {entry_id: len(meaning) + n for n, entry_id in enumerate(documents, start=1)}
-    fused = rrf_fuse(rankings=[[c.entry_id for c in lexical], meaning], stand_in=stand_in)
+    waiting = [
+        c.entry_id
+        for c in lexical
+        if c.page_id is None and (rows is None or c.entry_id not in rows.embedded)
+    ]
+    stand_in |= {entry_id: len(meaning_ids) + n for n, entry_id in enumerate(waiting, start=1)}
+    fused = rrf_fuse(rankings=[[c.entry_id for c in lexical], meaning_ids], stand_in=stand_in)
     candidates = []
     for entry_id, score in fused:
         candidate = by_id[entry_id]

@@ -42,6 +42,13 @@ class QuantizedMatrix:
         self.filled = 0
 
     @classmethod
+    def over(cls, codes: np.ndarray, scales: np.ndarray) -> "QuantizedMatrix":
+        """A matrix whose rows are these arrays (in memory or memory-mapped), all filled."""
+        matrix = cls.__new__(cls)
+        matrix.codes, matrix.scales, matrix.filled = codes, scales, len(codes)
+        return matrix
+
+    @classmethod
     def of(cls, vectors: np.ndarray) -> "QuantizedMatrix":
         vectors = np.asarray(vectors, dtype=np.float32)
         matrix = cls(len(vectors), vectors.shape[1] if vectors.ndim == 2 else 0)

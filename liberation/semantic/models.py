@@ -26,3 +26,26 @@ class PageEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"embedding of page {self.page_id}"
+
+
+class DocumentEmbedding(models.Model):
+    """One embedding per public document of a search source (a labelled event, a
+    testimony): not a page, so keyed by the source's name and its public key, as in the
+    search index. Written and deleted by the search index's tasks
+    (`discovery.meaning`); semantic knows nothing of the sources themselves."""
+
+    source = models.CharField(max_length=30)
+    key = models.CharField(max_length=64)
+    lang = models.CharField(max_length=8)
+    content_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = "document embedding"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="semantic_document_source_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"embedding of {self.source} {self.key}"

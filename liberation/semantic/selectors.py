@@ -1,9 +1,8 @@
 """Reads of the semantic index: search by meaning, and related content by meaning.
 
-The vectors of all embedded pages are held in one numpy matrix per process, rebuilt
-when the table changes. The change is detected from the table itself (row count and
-latest update), one cheap aggregate per read: unlike a counter in the default
-local-memory cache, it is seen by every worker process of a server.
+The vectors of the embedded pages and of the search documents are held in one matrix
+each (`corpus.py`), rebuilt when their table changes, shared between the processes of
+a machine when SEMANTIC_SHARED_DIR is set.
 """
 
 import math
@@ -13,15 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from django.db import connection
 from wagtail.models import Page
 
 from liberation.content.models import ContentPage
-from liberation.core.stamped import StampedCache
 
 from . import embeddings
-from .matrix import QuantizedMatrix, from_chunks
+from .corpus import Corpus, SortedIds, corpus_get, document_corpus_get
 from .models import PageEmbedding
+
+__all__ = ["Corpus", "SortedIds", "corpus_get"]  # where the callers found them before
 
 LANGUAGES = ("fr", "en")
 MAX_QUERY_CHARS = 1000
@@ -58,141 +57,6 @@ RELATED_POOL = 100  # candidates by meaning considered for each page
 HISTORY_PROXIMITY = timedelta(days=31)
 
 
-class SortedIds:
-    """Page ids in ascending order: `in`, `[]` and `get` (the row) by binary search, without
-    a dict of every id (which cost ~100 bytes per page)."""
-
-    def __init__(self, ids: np.ndarray):
-        self.ids = ids
-
-    def get(self, page_id: int, default=None):
-        if not len(self.ids):
-            return default
-        i = int(np.searchsorted(self.ids, page_id))
-        return i if i < len(self.ids) and self.ids[i] == page_id else default
-
-    def __getitem__(self, page_id: int) -> int:
-        i = self.get(page_id)
-        if i is None:
-            raise KeyError(page_id)
-        return i
-
-    def __contains__(self, page_id) -> bool:
-        return self.get(page_id) is not None
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-@dataclass
-class Corpus:
-    """The embedded, live pages of the site, one row per page, in ascending page id.
-
-    `stories` numbers the translation keys (a page and its translations share one
-    number); `matrix` holds the vectors quantized (`matrix.py`)."""
-
-    signature: tuple
-    ids: np.ndarray  # int64, ascending
-    langs: np.ndarray
-    stories: np.ndarray  # int64
-    types: np.ndarray  # int64 content type ids
-    matrix: QuantizedMatrix
-    row: SortedIds = field(init=False)
-
-    def __post_init__(self):
-        self.row = SortedIds(self.ids)
-
-    @classmethod
-    def make(cls, *, signature, ids, langs, translation_keys, types, vectors) -> "Corpus":
-        """A corpus from plain lists and float vectors (tests, small corpora)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        order = np.argsort(ids, kind="stable")
-        numbers: dict = {}
-        stories = [numbers.setdefault(k, len(numbers)) for k in translation_keys]
-        return cls(
-            signature=signature,
-            ids=ids[order],
-            langs=np.asarray(langs, dtype=object)[order],
-            stories=np.asarray(stories, dtype=np.int64)[order],
-            types=np.asarray(types, dtype=np.int64)[order],
-            matrix=QuantizedMatrix.of(np.asarray(vectors, dtype=np.float32)[order]),
-        )
-
-
-def _signature() -> tuple:
-    # Two subqueries, not COUNT(*) and MAX() in one: SQLite then answers each from an
-    # index (0.01 ms at 20,000 rows) instead of scanning the table of vectors (3 ms).
-    table = PageEmbedding._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table})"
-        )
-        count, last = cursor.fetchone()
-    return (count, str(last))
-
-
-BUILD_CHUNK = 2000
-
-
-def _build(signature: tuple) -> Corpus:
-    """Read the vectors in chunks of rows, quantizing each chunk as it comes
-    (`matrix.from_chunks`): the process never holds the float32 vectors of every page."""
-    rows = signature[0] if signature and signature[0] else 0
-    ids, langs, stories, types = [], [], [], []
-    numbers: dict = {}
-    query = (
-        PageEmbedding.objects.filter(page__live=True)
-        .order_by("page_id")
-        .values_list(
-            "page_id",
-            "vector",
-            "page__locale__language_code",
-            "page__translation_key",
-            "page__content_type_id",
-        )
-    )
-
-    def chunks():
-        chunk: list[bytes] = []
-        for page_id, vector, lang, key, type_id in query.iterator(chunk_size=BUILD_CHUNK):
-            if len(ids) >= rows:  # a row committed after the count: the next read rebuilds
-                break
-            ids.append(page_id)
-            langs.append(lang)
-            stories.append(numbers.setdefault(key, len(numbers)))
-            types.append(type_id)
-            chunk.append(bytes(vector))
-            if len(chunk) == BUILD_CHUNK:
-                yield _vectors(chunk)
-                chunk = []
-        if chunk:
-            yield _vectors(chunk)
-
-    matrix = from_chunks(rows, embeddings.DIMENSIONS, chunks())
-    return Corpus(
-        signature=signature,
-        ids=np.array(ids, dtype=np.int64),
-        langs=np.array(langs, dtype=object),
-        stories=np.array(stories, dtype=np.int64),
-        types=np.array(types, dtype=np.int64),
-        matrix=matrix,
-    )
-
-
-def _vectors(chunk: list[bytes]) -> np.ndarray:
-    # One buffer per chunk (a copy per row cost 300 ms at 20,000 pages).
-    data = np.frombuffer(b"".join(chunk), dtype=np.float32)
-    return data.reshape(len(chunk), embeddings.DIMENSIONS)
-
-
-_corpora = StampedCache(stamp=_signature, build=_build)
-
-
-def corpus_get() -> Corpus:
-    """The matrix of this process, rebuilt when the table changed since it was built."""
-    return _corpora.get()
-
-
 def query_clean(query: str) -> str:
     """Drop control and format characters, fold whitespace, cap the length."""
     kept = (
@@ -205,21 +69,38 @@ def query_clean(query: str) -> str:
 class SemanticRanking:
     """The best pages by meaning, and which pages the index holds at all: a page
     missing from `embedded` was not embedded yet (hybrid search then ranks it by its
-    lexical rank alone instead of as a semantic miss)."""
+    lexical rank alone instead of as a semantic miss). With `documents`, the same for
+    the search documents, by `DocumentEmbedding` id."""
 
     results: list[tuple[int, float]]
     embedded: Container[int]
+    documents: list[tuple[int, float]] = field(default_factory=list)
+    documents_embedded: Container[int] = frozenset()
 
 
-def semantic_rank(*, query: str, lang: str | None, limit: int) -> SemanticRanking:
-    """`semantic_search`'s results together with the set of embedded page ids."""
+def semantic_rank(
+    *, query: str, lang: str | None, limit: int, documents: bool = False
+) -> SemanticRanking:
+    """`semantic_search`'s results together with the set of embedded page ids; with
+    `documents`, also the best `limit` documents (the query is embedded once)."""
     if lang is not None and lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
     text = query_clean(query)
     if not text or limit <= 0:
         return SemanticRanking(results=[], embedded=frozenset())
     corpus = corpus_get()
-    return SemanticRanking(results=_scan(corpus, text, lang, limit), embedded=corpus.row)
+    others = document_corpus_get() if documents else None
+    if not len(corpus.ids) and (others is None or not len(others.ids)):
+        return SemanticRanking(results=[], embedded=corpus.row)
+    vector = embeddings.encode([text])[0]
+    if others is None:
+        return SemanticRanking(results=_scan(corpus, vector, lang, limit), embedded=corpus.row)
+    return SemanticRanking(
+        results=_scan(corpus, vector, lang, limit),
+        embedded=corpus.row,
+        documents=_scan(others, vector, lang, limit),
+        documents_embedded=others.row,
+    )
 
 
 def semantic_search(*, query: str, lang: str | None, limit: int) -> list[tuple[int, float]]:
@@ -231,10 +112,12 @@ def semantic_search(*, query: str, lang: str | None, limit: int) -> list[tuple[i
     return semantic_rank(query=query, lang=lang, limit=limit).results
 
 
-def _scan(corpus: Corpus, text: str, lang: str | None, limit: int) -> list[tuple[int, float]]:
+def _scan(
+    corpus: Corpus, vector: np.ndarray, lang: str | None, limit: int
+) -> list[tuple[int, float]]:
     if not len(corpus.ids):
         return []
-    scores = corpus.matrix.scores(embeddings.encode([text])[0])
+    scores = corpus.matrix.scores(vector)
     if lang is not None:
         scores = np.where(corpus.langs == lang, scores, -np.inf)
     limit = min(limit, len(scores))

@@ -15,6 +15,7 @@ tasks come before the queue's ordinary work, after the search index's.
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import transaction
@@ -28,7 +29,7 @@ from liberation.content.models import ContentPage
 from liberation.core.bulk import DeferredWork, Unit, defer, deferred_work_register, wait_finished
 
 from . import embeddings, selectors
-from .models import PageEmbedding
+from .models import DocumentEmbedding, PageEmbedding
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,68 @@ def pages_embed(*, pages: list[ContentPage]) -> int:
                 defaults={"content_hash": content_hash, "vector": embeddings.to_bytes(vector)},
             )
     return len(todo)
+
+
+Parts = list[tuple[str, float, list[str]]]  # (name, weight, texts), as page_text_parts
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """What to embed of a search document: its source, key, language and parts."""
+
+    source: str
+    key: str
+    lang: str
+    parts: Parts
+
+
+def documents_embed(*, documents: list[DocumentText]) -> int:
+    """Store the vectors of these documents (one model call for the batch); those whose
+    text is unchanged are skipped. Returns how many were (re-)embedded."""
+    current: dict[tuple[str, str], str] = {}
+    for source in {d.source for d in documents}:
+        keys = [d.key for d in documents if d.source == source]
+        rows = DocumentEmbedding.objects.filter(source=source, key__in=keys)
+        current |= {(source, k): h for k, h in rows.values_list("key", "content_hash")}
+    todo = []
+    for document in documents:
+        parts = [(n, w, [t for t in texts if t]) for n, w, texts in document.parts]
+        parts = [part for part in parts if part[2]]
+        if not parts:  # nothing to embed: no vector rather than a stale one
+            documents_forget(source=document.source, keys=[document.key])
+            continue
+        content_hash = _hash(parts)
+        if current.get((document.source, document.key)) != content_hash:
+            todo.append((document, parts, content_hash))
+    if not todo:
+        return 0
+    vectors = embeddings.encode([t for _d, parts, _h in todo for _n, _w, ts in parts for t in ts])
+    start = 0
+    with transaction.atomic():  # the model ran before: the lock is held for the writes only
+        for document, parts, content_hash in todo:
+            count = sum(len(ts) for _n, _w, ts in parts)
+            vector = _combine(parts, vectors[start : start + count])
+            start += count
+            DocumentEmbedding.objects.update_or_create(
+                source=document.source,
+                key=document.key,
+                defaults={
+                    "lang": document.lang,
+                    "content_hash": content_hash,
+                    "vector": embeddings.to_bytes(vector),
+                },
+            )
+    return len(todo)
+
+
+def documents_forget(*, source: str, keys: Iterable[str]) -> int:
+    """Delete the vectors of these documents (no longer public). Returns how many."""
+    keys = list(keys)
+    deleted = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        deleted += DocumentEmbedding.objects.filter(source=source, key__in=chunk).delete()[0]
+    return deleted
 
 
 def related_refresh(*, page_ids: Iterable[int] | None = None) -> int:

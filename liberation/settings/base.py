@@ -188,6 +188,11 @@ FRAGMENT_CACHE_TIMEOUT = env_int("FRAGMENT_CACHE_TIMEOUT", 24 * 3600)
 # is false; a production start-up sets DEMO_CONTENT=false (docs/deployment.md).
 DEMO_CONTENT = env_bool("DEMO_CONTENT", True)
 
+# Where the embedding matrices are written once and memory-mapped by every process of
+# the machine (semantic/shared.py; docs/search.md "Shared between processes"); empty:
+# each process keeps its own copy in memory.
+SEMANTIC_SHARED_DIR = env_str("SEMANTIC_SHARED_DIR", str(BASE_DIR / "var" / "semantic"))
+
 # Background work: the database queue of django-tasks, run by `manage.py db_worker`.
 # Two queues: "default" (`db_worker`), "purge" (its own worker in `make serve`, polling
 # every 0.1 s: core/purge.py).

@@ -16,6 +16,8 @@ TASKS = {
     }
 }
 PURGE_URLS = []
+# Each test process keeps its matrices in memory (the shared files have their own tests).
+SEMANTIC_SHARED_DIR = env_str("SEMANTIC_SHARED_DIR", "")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

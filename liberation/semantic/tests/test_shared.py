@@ -1,0 +1,128 @@
+"""Corpora shared between processes (`shared.py`): written once per signature, mapped
+read-only, the same rankings as a copy in memory, old signatures removed, and a
+directory that cannot be written falls back to memory."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from liberation.semantic import corpus as corpora
+from liberation.semantic import shared
+from liberation.semantic.selectors import semantic_search
+
+pytestmark = pytest.mark.django_db
+
+QUERY = "the anthem of the French Resistance"
+
+
+def _fresh(corpus_cache):
+    """Forget this process's copy (as another process, which has none, would)."""
+    corpus_cache._held = None
+
+
+@pytest.fixture
+def shared_dir(settings, tmp_path):
+    settings.SEMANTIC_SHARED_DIR = str(tmp_path / "semantic")
+    _fresh(corpora._pages)
+    yield tmp_path / "semantic"
+    _fresh(corpora._pages)
+
+
+def _directories(root):
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def test_the_pages_matrix_is_written_once_and_mapped(corpus, shared_dir, monkeypatch):
+    in_memory = semantic_search(query=QUERY, lang=None, limit=5)
+    _fresh(corpora._pages)  # the in-memory copy was built before the directory was set
+    assert semantic_search(query=QUERY, lang=None, limit=5) == in_memory
+    [written] = _directories(shared_dir)
+    assert written.startswith("pages-")
+    mapped = corpora.corpus_get()
+    assert isinstance(mapped.matrix.codes, np.memmap)
+    assert str(shared_dir / written / "codes.npy") in Path("/proc/self/maps").read_text()
+    with pytest.raises(ValueError):  # read-only: no process can change another's rows
+        mapped.matrix.codes[0, 0] = 1
+
+    # Another process (no copy of its own) maps the files without reading the table.
+    monkeypatch.setattr(corpora, "_page_rows", lambda: pytest.fail("read the table again"))
+    _fresh(corpora._pages)
+    assert semantic_search(query=QUERY, lang=None, limit=5) == in_memory
+    assert _directories(shared_dir) == [written]
+
+
+def test_a_new_signature_replaces_the_old_directory(corpus, shared_dir):
+    from liberation.semantic import services
+
+    corpora.corpus_get()
+    [first] = _directories(shared_dir)
+    corpus["song"].unpublish()
+    services.page_index_update(page_id=corpus["song"].pk)  # its embedding is deleted
+    smaller = corpora.corpus_get()
+    [second] = _directories(shared_dir)
+    assert second != first
+    assert corpus["song"].pk not in smaller.row
+    assert len(smaller.ids) == len(smaller.matrix) == 5
+
+
+def test_two_writers_of_one_signature_the_first_rename_wins(corpus, shared_dir):
+    signature = corpora._signature("semantic_pageembedding")
+    built = []
+
+    def build(make):
+        if not built:  # while this one writes, "another process" writes the same
+            built.append(None)
+            built[0] = shared.arrays_get("pages", signature, build)
+        return corpora._fill(signature[0], corpora._page_rows(), make)
+
+    arrays = shared.arrays_get("pages", signature, build)
+    assert len(_directories(shared_dir)) == 1  # one directory, no temporary left
+    assert np.array_equal(arrays["ids"], built[0]["ids"])
+    assert np.array_equal(arrays["codes"], built[0]["codes"])
+
+
+def test_fewer_rows_than_counted_are_trimmed(corpus, shared_dir):
+    count, last = corpora._signature("semantic_pageembedding")
+    arrays = shared.arrays_get(
+        "pages",
+        (count + 3, last),
+        lambda make: corpora._fill(count + 3, corpora._page_rows(), make),
+    )
+    made = corpora.Corpus.of_arrays((count + 3, last), arrays)
+    assert len(made.ids) == len(made.matrix) == count
+    again = shared._load(shared_dir / _directories(shared_dir)[0])
+    assert len(again["ids"]) == count and len(again["codes"]) == count + 3
+
+
+def test_a_directory_that_cannot_be_written_falls_back_to_memory(
+    corpus, settings, tmp_path, caplog
+):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    settings.SEMANTIC_SHARED_DIR = str(blocked / "semantic")
+    _fresh(corpora._pages)
+    try:
+        results = semantic_search(query=QUERY, lang=None, limit=3)
+        assert results[0][0] == corpus["song"].pk
+        assert not isinstance(corpora.corpus_get().matrix.codes, np.memmap)
+        assert "kept in memory" in caplog.text
+    finally:
+        _fresh(corpora._pages)
+
+
+def test_stale_temporary_directories_are_removed(corpus, shared_dir):
+    import os
+    import time
+
+    corpora.corpus_get()
+    [written] = _directories(shared_dir)
+    prefix = written.rsplit("-", 1)[0] + "-"
+    dead = shared_dir / f".{prefix}dead.1.x"
+    dead.mkdir()
+    old = time.time() - shared.STALE_TEMPORARY_SECONDS - 1
+    os.utime(dead, (old, old))
+    live = shared_dir / f".{prefix}live.2.y"
+    live.mkdir()
+    shared._remove_others(shared_dir, prefix, shared_dir / written)
+    assert _directories(shared_dir) == sorted([written, live.name])
