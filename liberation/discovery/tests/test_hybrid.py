@@ -60,6 +60,9 @@ def test_rrf_fuse():
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
     # A page one ranking could not judge counts the rank given for it there.
     assert [p for p, _ in rrf_fuse(rankings=[[1, 2], [3]], stand_in={2: 2})] == [2, 1, 3]
+    # A ranking weighted 0.5 counts half.
+    halved = rrf_fuse(rankings=[[1], [2], [3]], weights=[1.0, 1.0, 0.5])
+    assert halved[-1] == (3, pytest.approx(0.5 / 61))
 
 
 @pytest.mark.parametrize("query", CHERBOURG_QUERIES)
@@ -151,13 +154,19 @@ def test_openapi_documents_the_ranking(client):
     assert schema["properties"]["ranking"]["enum"] == ["hybrid", "lexical"]
 
 
-def test_a_document_comes_after_the_pages_both_rankings_agree_on(embedded):
-    """A document (meaning embeds pages only) whose words match best is placed after the
-    pages meaning found, not first by counting its words twice; it stays found."""
+@pytest.mark.parametrize("embed", [False, True], ids=["not-embedded-yet", "embedded"])
+def test_a_document_comes_after_the_pages_both_rankings_agree_on(
+    embedded, embed, django_capture_on_commit_callbacks
+):
+    """A document whose words match best is placed after the page both rankings agree
+    on: before its embedding, not first by counting its words twice; once embedded, its
+    rank among the documents by meaning counts half (DOCUMENT_MEANING_WEIGHT: at 1, this
+    one would come first). It stays found."""
     import datetime as dt
 
     from liberation.discovery import selectors, sources
     from liberation.discovery.indexing import index_documents
+    from liberation.semantic.models import DocumentEmbedding
 
     walk = sources.Document(
         key="w1",
@@ -177,7 +186,9 @@ def test_a_document_comes_after_the_pages_both_rankings_agree_on(embedded):
         )
     )
     try:
-        index_documents("walk", ["w1"])
+        with django_capture_on_commit_callbacks(execute=embed):  # the embedding task
+            index_documents("walk", ["w1"])
+        assert DocumentEmbedding.objects.filter(key="w1").exists() == embed
         _, lexical, _ = selectors._search("cherbourg", "fr", 10, count=False)
         ranking = search_hybrid(query="cherbourg", lang="fr").candidates
     finally:
