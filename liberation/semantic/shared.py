@@ -121,6 +121,41 @@ def _load(final: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def array_mapped(name: str, array: np.ndarray) -> np.ndarray:
+    """The same values as `array`, read from `<dir>/<name>.npy` mapped read-only (written
+    once, through a temporary file renamed into place; rewritten when it differs): for
+    large constant arrays such as the model's vocabulary table. `array` itself when no
+    directory is set or the file cannot be used."""
+    root = directory()
+    if root is None:
+        return array
+    path = root / f"{name}.npy"
+    try:
+        mapped = _mapped_if_equal(path, array)
+        if mapped is None:
+            root.mkdir(parents=True, exist_ok=True)
+            temporary = root / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.npy"
+            try:
+                np.save(temporary, array, allow_pickle=False)
+                temporary.rename(path)
+            finally:
+                temporary.unlink(missing_ok=True)
+            mapped = _mapped_if_equal(path, array)
+        return array if mapped is None else mapped
+    except (OSError, ValueError):
+        logger.warning("shared %s unavailable in %s, kept in memory", name, root, exc_info=True)
+        return array
+
+
+def _mapped_if_equal(path: Path, array: np.ndarray) -> np.ndarray | None:
+    if not path.is_file():
+        return None
+    mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    if mapped.shape != array.shape or mapped.dtype != array.dtype:
+        return None
+    return mapped if np.array_equal(mapped, array) else None
+
+
 def _remove_others(root: Path, prefix: str, keep: Path) -> None:
     now = time.time()
     for path in root.iterdir():

