@@ -72,6 +72,20 @@ def status_mb(name: str) -> int:
     return _field_mb("/proc/self/status", name)
 
 
+def mapped_files_mb(minimum_mb: float = 1.0) -> dict[str, float]:
+    """Resident MB of each mapped file (from /proc/self/smaps), the largest first."""
+    resident: dict[str, int] = {}
+    name = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5 and not line.endswith(":"):
+            name = fields[5] if len(fields) > 5 and fields[5].startswith("/") else None
+        elif fields[0] == "Rss:" and name:
+            resident[name] = resident.get(name, 0) + int(fields[1])
+    kept = {k: round(v / 1024, 1) for k, v in resident.items() if v / 1024 >= minimum_mb}
+    return dict(sorted(kept.items(), key=lambda kv: -kv[1]))
+
+
 def _companions(count: int, lexical: bool) -> list:
     """Processes that load the same search and wait (their stdin closed: they exit)."""
     import subprocess
@@ -151,6 +165,7 @@ def main() -> int:
     figures["after_searches_anon_mb"] = status_mb("RssAnon")
     figures["after_searches_file_mb"] = status_mb("RssFile")
     figures["after_searches_pss_mb"] = pss_mb()
+    figures["mapped_files_mb"] = mapped_files_mb()
     figures["shared_dir"] = str(getattr(settings, "SEMANTIC_SHARED_DIR", "") or "")
     figures["companions"] = args.companions
     if args.companions:
@@ -194,6 +209,8 @@ def main() -> int:
         f"      of which anonymous {figures['after_searches_anon_mb']} MB, mapped files "
         f"{figures['after_searches_file_mb']} MB (shared dir: {figures['shared_dir'] or 'none'})"
     )
+    for path, size in figures["mapped_files_mb"].items():
+        print(f"        {size:6.1f} MB  {path}")
     print(f"PSS after the searches      {figures['after_searches_pss_mb']} MB")
     if args.companions:
         print(

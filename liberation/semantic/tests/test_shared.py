@@ -150,3 +150,26 @@ def test_the_models_table_is_mapped_and_encodes_the_same(settings, tmp_path):
     table = np.asarray(model._backend.table).copy()
     assert np.array_equal(shared.array_mapped(f"{embeddings.MODEL_NAME}-table", table), table)
     assert np.load(path, mmap_mode="r").shape == table.shape
+
+
+def _resident_kb(path) -> int:
+    resident, current = 0, None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and not line.endswith(":"):
+            current = fields[5] if len(fields) > 5 else None
+        elif fields[0] == "Rss:" and current == str(path):
+            resident += int(fields[1])
+    return resident
+
+
+def test_checking_a_mapped_file_leaves_it_out_of_resident_memory(settings, tmp_path):
+    """The check that the file holds the array reads the file; through the mapping it
+    would make every page of it resident in every process."""
+    settings.SEMANTIC_SHARED_DIR = str(tmp_path)
+    table = np.arange(8 << 20, dtype=np.uint8).reshape(-1, 512)
+    shared.array_mapped("table", table)  # written
+    mapped = shared.array_mapped("table", table)  # checked against the file, then mapped
+    assert isinstance(mapped, np.memmap)
+    assert _resident_kb(tmp_path / "table.npy") < 1024  # of 8,192 KB
+    assert int(mapped[3, 7]) == int(table[3, 7])
