@@ -31,6 +31,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from liberation.core import surrogate
 from liberation.core.bulk import DeferredWork, Unit, defer, deferred_work_register
 from liberation.core.purge import purge_later
+from liberation.semantic.models import document_key_hash
 
 from .analysis import document_terms, fold, tokenize
 from .models import SearchEntry, SearchIndexState
@@ -194,6 +195,7 @@ def build_document_entry(source: str, document: Document) -> Built:
             page_id=None,
             source=source,
             key=document.key[:64],
+            key_hash=document_key_hash(source, document.key[:64]),
             url=document.url[:300],
             lang=document.lang,
             type=source[:20],

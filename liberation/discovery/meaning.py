@@ -9,24 +9,16 @@ task embeds those public now (unchanged texts skip the model) and forgets the ot
 `manage.py embed_documents` does the same for every document (after a restore, or to
 catch up after the queue lost work).
 
-The index entries are replaced when a document is reindexed (new ids), the embeddings
-are not: `document_rows()` maps each embedding to the entry it belongs to, per process,
-rebuilt when the index or the embeddings change (one join, ~0.1 s at 180,000).
+An embedding and its index entry share the document's key hash
+(`semantic.models.document_key_hash`): meaning ranks documents by key hash, and each
+process finds their entries in its copy of the index (`postings.entries_of_documents`),
+with no join, although an entry gets a new id each time its document is reindexed.
 """
 
-from array import array
-from dataclasses import dataclass
-
-import numpy as np
-from django.db import connection
 from django_tasks import task
 
-from liberation.core.stamped import StampedCache
 from liberation.semantic import services
-from liberation.semantic.corpus import SortedIds, document_signature
-from liberation.semantic.models import DocumentEmbedding
 
-from . import postings
 from .sources import Document, source_get
 
 MODEL_BATCH = services.MODEL_BATCH
@@ -69,54 +61,3 @@ def documents_meaning_update(source: str, keys: list[str]) -> int:
 @task(priority=services.PRIORITY)
 def embed_documents_task(source: str, keys: list[str]) -> int:
     return documents_meaning_update(source, keys)
-
-
-@dataclass(frozen=True)
-class DocumentRows:
-    """Each document embedding's entry: `embedding_ids` ascending, `entry_ids` beside
-    them; `embedded` holds the entries that have an embedding."""
-
-    stamp: tuple
-    embedding_ids: np.ndarray
-    entry_ids: np.ndarray
-    embedded: SortedIds
-
-    def entry_of(self, embedding_id: int) -> int | None:
-        i = SortedIds(self.embedding_ids).get(embedding_id)
-        return None if i is None else int(self.entry_ids[i])
-
-    def __len__(self) -> int:
-        return len(self.embedding_ids)
-
-
-def _stamp() -> tuple:
-    return (postings.index_version(), document_signature())
-
-
-def _build(stamp: tuple) -> DocumentRows:
-    embeddings = DocumentEmbedding._meta.db_table
-    ids = array("q")  # embedding id, entry id, ...: no Python tuple kept per row
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT d.id, e.id FROM {embeddings} d"
-            " JOIN discovery_searchentry e ON e.source = d.source AND e.key = d.key"
-            " ORDER BY d.id"
-        )
-        while rows := cursor.fetchmany(5000):
-            for pair in rows:
-                ids.extend(pair)
-    pairs = np.frombuffer(ids, dtype=np.int64).reshape(-1, 2)
-    return DocumentRows(
-        stamp=stamp,
-        embedding_ids=pairs[:, 0].copy(),
-        entry_ids=pairs[:, 1].copy(),
-        embedded=SortedIds(np.sort(pairs[:, 1])),
-    )
-
-
-_rows = StampedCache(stamp=_stamp, build=_build)
-
-
-def document_rows() -> DocumentRows:
-    """This process's map of document embeddings to index entries."""
-    return _rows.get()

@@ -19,6 +19,9 @@ class SearchEntry(models.Model):
     key = models.CharField(max_length=64)
     # A document's public address (a page's comes from the page when shown).
     url = models.CharField(max_length=300, blank=True)
+    # A document's `semantic.models.document_key_hash(source, key)`, 0 for a page: how a
+    # process finds the entry of a document found by meaning.
+    key_hash = models.BigIntegerField(default=0)
     lang = models.CharField(max_length=8, db_index=True)
     type = models.CharField(max_length=20)
     date = models.DateField(null=True)

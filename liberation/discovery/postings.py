@@ -103,6 +103,11 @@ class Snapshot:
     ids: np.ndarray  # entry ids, ascending
     columns: dict[str, Column] = field(default_factory=dict)  # by name of FACTS
     by_page: dict[int, int] = field(default_factory=dict)  # page id → entry id
+    # Each entry's `SearchEntry.key_hash` (0 for a page), as `ids`; then the documents'
+    # key hashes ascending and their entry ids.
+    key_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    document_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    document_entries: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     terms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     cached: int = 0
 
@@ -147,31 +152,40 @@ def _load_entries(version: int) -> Snapshot:
     columns["date"] = Column(convert=_day)
     columns["story"] = Column(convert=story_of)
     ids = array("q")  # 8 bytes an entry, not a Python int each
+    hashes = array("q")
     by_page = {}
     with connection.cursor() as cursor:
         # The columns in the order of FACTS, after the entry id.
         cursor.execute(
             "SELECT e.id, e.type, e.lang, e.themes, e.periods, e.place_ids,"
             " CAST(e.date AS TEXT),"  # converted per distinct date (`_day`), not per row
-            " e.page_id, e.departements, CAST(p.translation_key AS TEXT)"
+            " e.page_id, e.departements, CAST(p.translation_key AS TEXT), e.key_hash"
             " FROM discovery_searchentry e"
             " LEFT JOIN wagtailcore_page p ON p.id = e.page_id"
             " ORDER BY e.id"
         )
         while rows := cursor.fetchmany(5000):  # never every row's tuple at once
-            entry_ids, *facts = zip(*rows, strict=True)
+            entry_ids, *facts, key_hashes = zip(*rows, strict=True)
             ids.extend(entry_ids)
+            hashes.extend(key_hashes)
             for name, values in zip(FACTS, facts, strict=True):
                 columns[name].extend(values)
             page_ids = facts[FACTS.index("page_id")]
             by_page.update(
                 (p, e) for p, e in zip(page_ids, entry_ids, strict=True) if p is not None
             )
+    entry_ids = np.frombuffer(ids, dtype=np.int64).copy()
+    key_hashes = np.frombuffer(hashes, dtype=np.int64)
+    documents = np.flatnonzero(key_hashes)
+    order = np.argsort(key_hashes[documents], kind="stable")
     return Snapshot(
         version=version,
-        ids=np.frombuffer(ids, dtype=np.int64).copy(),
+        ids=entry_ids,
         columns={name: column.close() for name, column in columns.items()},
         by_page=by_page,
+        key_hashes=key_hashes.copy(),
+        document_hashes=key_hashes[documents][order],
+        document_entries=entry_ids[documents][order],
     )
 
 
@@ -183,9 +197,10 @@ def snapshot_get() -> Snapshot:
 _entries = StampedCache(stamp=_version, build=_load_entries)
 
 
-def facts_get(entry_ids: list[int]) -> dict[int, tuple]:
-    """The facts (see `Snapshot`) of these entries, those in the index only."""
-    snap = snapshot_get()
+def facts_get(entry_ids: list[int], snap: Snapshot | None = None) -> dict[int, tuple]:
+    """The facts (see `Snapshot`) of these entries, those in the index only (in `snap`,
+    this process's current copy by default)."""
+    snap = snap or snapshot_get()
     if not entry_ids or not len(snap.ids):
         return {}
     ids = np.asarray(entry_ids, dtype=np.int64)
@@ -197,10 +212,39 @@ def facts_get(entry_ids: list[int]) -> dict[int, tuple]:
     }
 
 
-def entries_of_pages(page_ids) -> dict[int, int]:
+def entries_of_pages(page_ids, snap: Snapshot | None = None) -> dict[int, int]:
     """page id → entry id, for the pages in the index (meaning ranks pages)."""
-    by_page = snapshot_get().by_page
+    by_page = (snap or snapshot_get()).by_page
     return {pid: by_page[pid] for pid in page_ids if pid in by_page}
+
+
+def entries_of_documents(key_hashes, snap: Snapshot | None = None) -> dict[int, int]:
+    """key hash → entry id, for the documents in the index (meaning ranks documents by
+    their key hash, `semantic.models.document_key_hash`)."""
+    snap = snap or snapshot_get()
+    wanted = np.asarray(list(key_hashes), dtype=np.int64)
+    if not len(wanted) or not len(snap.document_hashes):
+        return {}
+    pos = np.minimum(np.searchsorted(snap.document_hashes, wanted), len(snap.document_hashes) - 1)
+    found = snap.document_hashes[pos] == wanted
+    return {
+        int(h): int(e)
+        for h, e in zip(wanted[found], snap.document_entries[pos[found]], strict=True)
+    }
+
+
+def key_hashes_of(entry_ids: list[int], snap: Snapshot | None = None) -> dict[int, int]:
+    """entry id → key hash, for the documents among these entries."""
+    snap = snap or snapshot_get()
+    if not entry_ids or not len(snap.ids):
+        return {}
+    ids = np.asarray(entry_ids, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
+    return {
+        int(entry_id): int(snap.key_hashes[p])
+        for entry_id, p in zip(ids, pos, strict=True)
+        if snap.ids[p] == entry_id and snap.key_hashes[p]
+    }
 
 
 # Posting rows read at a time: a common word has a posting in a large part of the

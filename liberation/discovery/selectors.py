@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from . import meaning, postings
+from . import postings
 from .analysis import (
     LANGS,
     clean_query,
@@ -289,15 +289,18 @@ def _semantic(query: str):
         return None
 
 
-def _any_document(candidates: list["Candidate"]) -> bool:
-    return any(c.page_id is None for c in candidates)
+def _contains(ids, values: list[int]) -> list[bool]:
+    """Whether each value is in `ids` (a corpus's sorted ids, or any container)."""
+    if hasattr(ids, "contains"):
+        return ids.contains(values).tolist()
+    return [value in ids for value in values]
 
 
-def _entries(entry_ids: Iterable[int]) -> dict[int, Candidate]:
+def _entries(entry_ids: Iterable[int], snap) -> dict[int, Candidate]:
     """Candidates for entries that only meaning found (live, public: in the index)."""
     return {
         entry_id: Candidate.of(entry_id, 0.0, 0, facts)
-        for entry_id, facts in postings.facts_get(list(entry_ids)).items()
+        for entry_id, facts in postings.facts_get(list(entry_ids), snap).items()
     }
 
 
@@ -327,25 +330,26 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     semantic = _semantic(query)
     if semantic is None:
         return Ranking(tokens, lexical, lexical_total, lexical_total, "lexical")
-    # Meaning ranks pages, and documents (by their embeddings' ids) apart: a document is
-    # a title and a line or two, and its cosines run higher than a page's for the same
-    # relevance (docs/search.md, "Documents by meaning"), so each kind is its own
-    # ranking in the fusion. The index and the fusion work on entries.
-    entry_of = postings.entries_of_pages(pid for pid, _ in semantic.results)
-    documents = semantic.documents or _any_document(lexical)
-    rows = meaning.document_rows() if documents else None
+    # Meaning ranks pages, and documents (by key hash) apart: a document is a title and
+    # a line or two, and its cosines run higher than a page's for the same relevance
+    # (docs/search.md, "Documents by meaning"), so each kind is its own ranking in the
+    # fusion. The index and the fusion work on entries.
+    snap = postings.snapshot_get()  # one copy of the index for the whole ranking
+    entry_of = postings.entries_of_pages((pid for pid, _ in semantic.results), snap)
+    entry_of_document = postings.entries_of_documents((h for h, _ in semantic.documents), snap)
     by_id = {c.entry_id: c for c in lexical}
     page_ids = [
         entry_of[pid]
         for pid, cosine in semantic.results
         if pid in entry_of and (entry_of[pid] in by_id or cosine >= SEMANTIC_MIN_COSINE)
     ]
-    document_ids = []
-    for embedding_id, cosine in semantic.documents:
-        entry_id = rows.entry_of(embedding_id)
-        if entry_id is not None and (entry_id in by_id or cosine >= SEMANTIC_MIN_COSINE_DOCUMENT):
-            document_ids.append(entry_id)
-    by_id.update(_entries(eid for eid in [*page_ids, *document_ids] if eid not in by_id))
+    document_ids = [
+        entry_of_document[key_hash]
+        for key_hash, cosine in semantic.documents
+        if key_hash in entry_of_document
+        and (entry_of_document[key_hash] in by_id or cosine >= SEMANTIC_MIN_COSINE_DOCUMENT)
+    ]
+    by_id.update(_entries((e for e in [*page_ids, *document_ids] if e not in by_id), snap))
     page_ids = [entry_id for entry_id in page_ids if entry_id in by_id]  # in the index only
     document_ids = [entry_id for entry_id in document_ids if entry_id in by_id]
     # A page or a document meaning could not judge yet (not embedded) counts a stand-in
@@ -353,16 +357,13 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     # seconds after its entry) the ranks just after the pages meaning found, in lexical
     # order: its own lexical rank there too would count its words twice and put a short
     # event title above the pages both rankings agree on.
-    stand_in = {
-        c.entry_id: rank
-        for rank, c in enumerate(lexical, start=1)
-        if c.page_id is not None and c.page_id not in semantic.embedded
-    }
-    waiting = [
-        c.entry_id
-        for c in lexical
-        if c.page_id is None and (rows is None or c.entry_id not in rows.embedded)
-    ]
+    pages = [(rank, c) for rank, c in enumerate(lexical, start=1) if c.page_id is not None]
+    judged = _contains(semantic.embedded, [c.page_id for _rank, c in pages])
+    stand_in = {c.entry_id: rank for (rank, c), yes in zip(pages, judged, strict=True) if not yes}
+    documents = [c.entry_id for c in lexical if c.page_id is None]
+    hashes = postings.key_hashes_of(documents, snap)
+    judged = _contains(semantic.documents_embedded, [hashes.get(e, 0) for e in documents])
+    waiting = [entry_id for entry_id, yes in zip(documents, judged, strict=True) if not yes]
     stand_in |= {entry_id: len(page_ids) + n for n, entry_id in enumerate(waiting, start=1)}
     rankings = [[c.entry_id for c in lexical], page_ids, document_ids]
     weights = [1.0, 1.0, DOCUMENT_MEANING_WEIGHT]

@@ -51,6 +51,14 @@ class SortedIds:
     def __contains__(self, page_id) -> bool:
         return self.get(page_id) is not None
 
+    def contains(self, values) -> np.ndarray:
+        """For each value, whether it is among the ids (one vectorised search)."""
+        values = np.asarray(values, dtype=np.int64)
+        if not len(self.ids) or not len(values):
+            return np.zeros(len(values), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.ids, values), len(self.ids) - 1)
+        return self.ids[pos] == values
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -58,7 +66,7 @@ class SortedIds:
 @dataclass
 class Corpus:
     """Embedded items, one row each, in ascending id: live pages (by page id) or
-    public documents of the search sources (by `DocumentEmbedding` id).
+    public documents of the search sources (by `DocumentEmbedding.key_hash`).
 
     `stories` numbers what belongs together (a page and its translations share one
     number; a document is a story of its own); `matrix` holds the vectors quantized."""
@@ -180,9 +188,9 @@ def _page_rows() -> Iterator[Row]:
 
 
 def _document_rows() -> Iterator[Row]:
-    query = DocumentEmbedding.objects.order_by("pk").values_list("pk", "vector", "lang")
-    for pk, vector, lang in query.iterator(chunk_size=BUILD_CHUNK):
-        yield pk, vector, lang, pk, 0  # a document is a story of its own
+    query = DocumentEmbedding.objects.order_by("key_hash").values_list("key_hash", "vector", "lang")
+    for key_hash, vector, lang in query.iterator(chunk_size=BUILD_CHUNK):
+        yield key_hash, vector, lang, key_hash, 0  # a document is a story of its own
 
 
 def _builder(name: str, rows_of: Callable[[], Iterable[Row]]) -> Callable[[tuple], Corpus]:

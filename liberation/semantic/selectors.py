@@ -70,7 +70,7 @@ class SemanticRanking:
     """The best pages by meaning, and which pages the index holds at all: a page
     missing from `embedded` was not embedded yet (hybrid search then ranks it by its
     lexical rank alone instead of as a semantic miss). With `documents`, the same for
-    the search documents, by `DocumentEmbedding` id."""
+    the search documents, by key hash (`models.document_key_hash`)."""
 
     results: list[tuple[int, float]]
     embedded: Container[int]

@@ -29,7 +29,7 @@ from liberation.content.models import ContentPage
 from liberation.core.bulk import DeferredWork, Unit, defer, deferred_work_register, wait_finished
 
 from . import embeddings, selectors
-from .models import DocumentEmbedding, PageEmbedding
+from .models import DocumentEmbedding, PageEmbedding, document_key_hash
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +185,7 @@ def documents_embed(*, documents: list[DocumentText]) -> int:
                 source=document.source,
                 key=document.key,
                 defaults={
+                    "key_hash": document_key_hash(document.source, document.key),
                     "lang": document.lang,
                     "content_hash": content_hash,
                     "vector": embeddings.to_bytes(vector),

@@ -29,7 +29,10 @@ from django.db import connection
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # bumped when the files' layout changes
+# Part of every directory's name: bumped whenever what a corpus's arrays mean changes
+# (2: documents numbered by key hash, not by row id), so that no process maps files
+# written by other code for the same table signature.
+FORMAT = 2
 STALE_TEMPORARY_SECONDS = 3600  # a temporary directory this old is a dead writer's
 
 Make = Callable[[str, tuple, str], np.ndarray]  # (name, shape, dtype) -> a writable array

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from liberation.discovery import meaning, sources
+from liberation.discovery import meaning, postings, sources
 from liberation.discovery.indexing import index_documents
 from liberation.discovery.models import SearchEntry
 from liberation.discovery.selectors import search_hybrid, search_pages
 from liberation.semantic import embeddings
-from liberation.semantic.models import DocumentEmbedding
+from liberation.semantic.models import DocumentEmbedding, document_key_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -106,24 +106,29 @@ def test_a_withdrawn_document_loses_its_embedding_and_a_changed_one_is_embedded_
     assert search_hybrid(query=QUERY, lang="en").candidates == []
 
 
-def test_the_map_follows_the_entry_when_it_is_replaced(agenda, django_capture_on_commit_callbacks):
+def test_the_entry_is_found_by_key_hash_when_it_is_replaced(
+    agenda, django_capture_on_commit_callbacks
+):
     _index(django_capture_on_commit_callbacks)
     embedding = DocumentEmbedding.objects.get(key="c1")
-    old_entry = SearchEntry.objects.get(key="c1").pk
-    assert meaning.document_rows().entry_of(embedding.pk) == old_entry
+    assert embedding.key_hash == document_key_hash("ceremony", "c1") != 0
+    old_entry = SearchEntry.objects.get(key="c1")
+    assert old_entry.key_hash == embedding.key_hash
+    assert postings.entries_of_documents([embedding.key_hash]) == {embedding.key_hash: old_entry.pk}
     index_documents("ceremony", ["c1"])  # a reindex replaces the entry (a new id)
     new_entry = SearchEntry.objects.get(key="c1").pk
-    assert new_entry != old_entry
-    rows = meaning.document_rows()
-    assert rows.entry_of(embedding.pk) == new_entry
-    assert new_entry in rows.embedded and old_entry not in rows.embedded
+    assert new_entry != old_entry.pk
+    assert postings.entries_of_documents([embedding.key_hash]) == {embedding.key_hash: new_entry}
+    assert postings.key_hashes_of([new_entry, old_entry.pk]) == {new_entry: embedding.key_hash}
     entry_ids = [c.entry_id for c in search_hybrid(query=QUERY, lang="en").candidates]
     assert entry_ids == [new_entry]
 
 
 def test_embed_documents_catches_up_and_forgets(agenda, capsys):
     index_documents("ceremony", ["c1"])  # the task did not run (no commit)
-    DocumentEmbedding.objects.create(source="gone", key="x", lang="fr", content_hash="", vector=b"")
+    DocumentEmbedding.objects.create(
+        source="gone", key="x", key_hash=1, lang="fr", content_hash="", vector=b""
+    )
     call_command("embed_documents")
     assert list(DocumentEmbedding.objects.values_list("source", "key")) == [("ceremony", "c1")]
     assert "1 documents: 1 embedded, 0 unchanged, 1 removed" in capsys.readouterr().out
@@ -136,3 +141,15 @@ def test_document_parts_weigh_as_a_pages():
     parts = {name: texts for name, _w, texts in meaning.document_parts(document)}
     assert parts["facets"] == ["Saint-Lô (50), Cérémonie"]
     assert parts["body"] == ["a", "b c"]
+
+
+def test_the_migrations_fill_in_the_same_key_hash():
+    import importlib
+
+    for name in (
+        "liberation.semantic.migrations.0003_document_key_hash",
+        "liberation.discovery.migrations.0005_searchentry_key_hash",
+    ):
+        migration = importlib.import_module(name)
+        for source, key in (("event", "Ab3-x9"), ("testimony", "é"), ("", "")):
+            assert migration.key_hash(source, key) == document_key_hash(source, key)
