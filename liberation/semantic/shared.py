@@ -4,15 +4,17 @@
 set, `build` fills arrays in this process's memory. With one, the arrays of that name,
 database and signature are read from `<dir>/<name>-<tag>/` (numpy .npy files mapped
 read-only); when absent, this process builds them into files of a temporary directory
-and renames it into place, so that a reader never sees half a corpus. Two processes
-that build the same signature at once both write, and the first rename wins (the other
-discards its copy and maps the winner's). The writer of a signature removes the
+and renames it into place, so that a reader never sees half a corpus. The processes
+of a machine that need the same missing corpus take turns on a lock file: the first
+writes, the others find the directory and map it. (Were two to write anyway, the first
+rename wins and the other discards its copy.) The writer of a signature removes the
 directories of the other signatures of that corpus and database: a process still
 mapping one keeps its pages until it reloads (Linux frees an unlinked file once
 unmapped). Any error of the directory (missing rights, disk full) logs a warning and
 falls back to this process's memory: search never fails for want of a file.
 """
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -67,7 +69,14 @@ def arrays_get(name: str, signature: tuple, build: Build) -> dict[str, np.ndarra
     final = root / f"{prefix}{_tag(signature)}"
     try:
         if not final.is_dir():
-            _write(root, prefix, final, build)
+            root.mkdir(parents=True, exist_ok=True)
+            # One writer per corpus at a time: the processes that need the same new
+            # signature wait for the first one's files (1.4 s at 180,000 documents)
+            # instead of each reading the table and writing its own copy.
+            with (root / f".{prefix}lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not final.is_dir():
+                    _write(root, prefix, final, build)
         return _load(final)
     except (OSError, ValueError):
         logger.warning(

@@ -30,7 +30,8 @@ def shared_dir(settings, tmp_path):
 
 
 def _directories(root):
-    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+    """The corpora's directories and the temporary ones (not the lock files)."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.exists() else []
 
 
 def test_the_pages_matrix_is_written_once_and_mapped(corpus, shared_dir, monkeypatch):
@@ -67,19 +68,23 @@ def test_a_new_signature_replaces_the_old_directory(corpus, shared_dir):
 
 
 def test_two_writers_of_one_signature_the_first_rename_wins(corpus, shared_dir):
+    """Were a second writer to get past the lock (another machine's process on a shared
+    disk, older code), the first rename wins and the other maps the winner's files."""
     signature = corpora._signature("semantic_pageembedding")
-    built = []
 
     def build(make):
-        if not built:  # while this one writes, "another process" writes the same
-            built.append(None)
-            built[0] = shared.arrays_get("pages", signature, build)
         return corpora._fill(signature[0], corpora._page_rows(), make)
 
-    arrays = shared.arrays_get("pages", signature, build)
+    def racing(make):  # while this one writes, "another process" writes the same
+        final = shared_dir / f"pages-{shared._database_tag()}-{shared._tag(signature)}"
+        shared._write(shared_dir, final.name.rsplit("-", 1)[0] + "-", final, build)
+        return build(make)
+
+    arrays = shared.arrays_get("pages", signature, racing)
     assert len(_directories(shared_dir)) == 1  # one directory, no temporary left
-    assert np.array_equal(arrays["ids"], built[0]["ids"])
-    assert np.array_equal(arrays["codes"], built[0]["codes"])
+    again = shared.arrays_get("pages", signature, lambda make: pytest.fail("built again"))
+    assert np.array_equal(arrays["ids"], again["ids"])
+    assert np.array_equal(arrays["codes"], again["codes"])
 
 
 def test_fewer_rows_than_counted_are_trimmed(corpus, shared_dir):
@@ -173,3 +178,33 @@ def test_checking_a_mapped_file_leaves_it_out_of_resident_memory(settings, tmp_p
     assert isinstance(mapped, np.memmap)
     assert _resident_kb(tmp_path / "table.npy") < 1024  # of 8,192 KB
     assert int(mapped[3, 7]) == int(table[3, 7])
+
+
+def test_processes_needing_the_same_corpus_wait_for_one_writer(settings, tmp_path):
+    """Two builders of one missing signature: the second waits on the lock, then maps
+    the first one's files instead of reading the table again."""
+    import threading
+    import time
+
+    settings.SEMANTIC_SHARED_DIR = str(tmp_path)
+    builds = []
+
+    def build(make):
+        builds.append(threading.get_ident())
+        ids = make("ids", (3,), "i8")
+        time.sleep(0.3)  # the other thread arrives meanwhile
+        ids[:] = [1, 2, 3]
+        return {"ids": ids}
+
+    results = []
+
+    def get():
+        results.append(shared.arrays_get("corpus", (3, "t"), build))
+
+    threads = [threading.Thread(target=get) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1
+    assert [list(r["ids"]) for r in results] == [[1, 2, 3], [1, 2, 3]]
