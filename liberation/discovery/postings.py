@@ -197,19 +197,21 @@ def snapshot_get() -> Snapshot:
 _entries = StampedCache(stamp=_version, build=_load_entries)
 
 
+def _positions(snap: Snapshot, entry_ids: list[int]) -> list[tuple[int, int]]:
+    """(entry id, its position in the snapshot) for these entries, those in the index."""
+    if not entry_ids or not len(snap.ids):
+        return []
+    ids = np.asarray(entry_ids, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
+    found = snap.ids[pos] == ids
+    return list(zip(ids[found].tolist(), pos[found].tolist(), strict=True))
+
+
 def facts_get(entry_ids: list[int], snap: Snapshot | None = None) -> dict[int, tuple]:
     """The facts (see `Snapshot`) of these entries, those in the index only (in `snap`,
     this process's current copy by default)."""
     snap = snap or snapshot_get()
-    if not entry_ids or not len(snap.ids):
-        return {}
-    ids = np.asarray(entry_ids, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
-    return {
-        int(entry_id): snap.facts(int(p))
-        for entry_id, p in zip(ids, pos, strict=True)
-        if snap.ids[p] == entry_id
-    }
+    return {entry_id: snap.facts(p) for entry_id, p in _positions(snap, entry_ids)}
 
 
 def entries_of_pages(page_ids, snap: Snapshot | None = None) -> dict[int, int]:
@@ -236,15 +238,8 @@ def entries_of_documents(key_hashes, snap: Snapshot | None = None) -> dict[int, 
 def key_hashes_of(entry_ids: list[int], snap: Snapshot | None = None) -> dict[int, int]:
     """entry id → key hash, for the documents among these entries."""
     snap = snap or snapshot_get()
-    if not entry_ids or not len(snap.ids):
-        return {}
-    ids = np.asarray(entry_ids, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(snap.ids, ids), len(snap.ids) - 1)
-    return {
-        int(entry_id): int(snap.key_hashes[p])
-        for entry_id, p in zip(ids, pos, strict=True)
-        if snap.ids[p] == entry_id and snap.key_hashes[p]
-    }
+    found = _positions(snap, entry_ids)
+    return {entry_id: int(snap.key_hashes[p]) for entry_id, p in found if snap.key_hashes[p]}
 
 
 # Posting rows read at a time: a common word has a posting in a large part of the

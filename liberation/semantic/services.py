@@ -99,6 +99,19 @@ def _combine(parts: list[tuple[str, float, list[str]]], vectors: np.ndarray) -> 
     return total / norm if norm else total
 
 
+def _vectors(todo: list[tuple]) -> list[np.ndarray]:
+    """One vector per (item, parts, hash), from one call to the model for all texts."""
+    vectors = embeddings.encode(
+        [t for _item, parts, _h in todo for _n, _w, ts in parts for t in ts]
+    )
+    out, start = [], 0
+    for _item, parts, _h in todo:
+        count = sum(len(ts) for _n, _w, ts in parts)
+        out.append(_combine(parts, vectors[start : start + count]))
+        start += count
+    return out
+
+
 def parts_vector(parts: list[tuple[str, float, list[str]]]) -> np.ndarray:
     return _combine(parts, embeddings.encode([t for _n, _w, texts in parts for t in texts]))
 
@@ -125,15 +138,10 @@ def pages_embed(*, pages: list[ContentPage]) -> int:
             todo.append((page, parts, content_hash))
     if not todo:
         return 0
-    texts = [t for _page, parts, _h in todo for _n, _w, ts in parts for t in ts]
-    vectors = embeddings.encode(texts)
-    start = 0
+    vectors = _vectors(todo)
     # The model runs before the transaction: the write lock is held for the writes only.
     with transaction.atomic():
-        for page, parts, content_hash in todo:
-            count = sum(len(ts) for _n, _w, ts in parts)
-            vector = _combine(parts, vectors[start : start + count])
-            start += count
+        for (page, _parts, content_hash), vector in zip(todo, vectors, strict=True):
             PageEmbedding.objects.update_or_create(
                 page_id=page.pk,
                 defaults={"content_hash": content_hash, "vector": embeddings.to_bytes(vector)},
@@ -174,13 +182,9 @@ def documents_embed(*, documents: list[DocumentText]) -> int:
             todo.append((document, parts, content_hash))
     if not todo:
         return 0
-    vectors = embeddings.encode([t for _d, parts, _h in todo for _n, _w, ts in parts for t in ts])
-    start = 0
+    vectors = _vectors(todo)
     with transaction.atomic():  # the model ran before: the lock is held for the writes only
-        for document, parts, content_hash in todo:
-            count = sum(len(ts) for _n, _w, ts in parts)
-            vector = _combine(parts, vectors[start : start + count])
-            start += count
+        for (document, _parts, content_hash), vector in zip(todo, vectors, strict=True):
             DocumentEmbedding.objects.update_or_create(
                 source=document.source,
                 key=document.key,
