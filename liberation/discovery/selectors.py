@@ -55,9 +55,9 @@ SEMANTIC_POOL = 50
 SEMANTIC_MIN_COSINE = 0.2
 # A document (an event, a testimony) is a title and a line or two: its vector sits
 # closer to any short string, so one found by meaning alone must reach more. On the
-# demo's 30 events, nonsense and unknown names reached 0.08-0.23 (0.33 for a made-up
-# word against a lone testimony in the tests) and English paraphrases of the French
-# titles 0.44-0.78 (docs/search.md, "Documents by meaning").
+# demo's 30 events, nonsense and unknown names reached 0.08-0.23 and English
+# paraphrases of the French titles 0.44-0.78 (bench/document_cosines.py); at 0.2 a
+# made-up word found a lone testimony (site/tests/test_documents.py).
 SEMANTIC_MIN_COSINE_DOCUMENT = 0.35
 # The documents' ranking by meaning counts half in the fusion: at 1 the demo's 30
 # events, short and close to any query on their town, went above the pages both
@@ -289,13 +289,6 @@ def _semantic(query: str):
         return None
 
 
-def _contains(ids, values: list[int]) -> list[bool]:
-    """Whether each value is in `ids` (a corpus's sorted ids, or any container)."""
-    if hasattr(ids, "contains"):
-        return ids.contains(values).tolist()
-    return [value in ids for value in values]
-
-
 def _entries(entry_ids: Iterable[int], snap) -> dict[int, Candidate]:
     """Candidates for entries that only meaning found (live, public: in the index)."""
     return {
@@ -358,11 +351,11 @@ def search_hybrid(*, query: str, lang: str, count: bool = False) -> Ranking:
     # order: its own lexical rank there too would count its words twice and put a short
     # event title above the pages both rankings agree on.
     pages = [(rank, c) for rank, c in enumerate(lexical, start=1) if c.page_id is not None]
-    judged = _contains(semantic.embedded, [c.page_id for _rank, c in pages])
+    judged = semantic.embedded.contains([c.page_id for _rank, c in pages]).tolist()
     stand_in = {c.entry_id: rank for (rank, c), yes in zip(pages, judged, strict=True) if not yes}
     documents = [c.entry_id for c in lexical if c.page_id is None]
     hashes = postings.key_hashes_of(documents, snap)
-    judged = _contains(semantic.documents_embedded, [hashes.get(e, 0) for e in documents])
+    judged = semantic.documents_embedded.contains([hashes.get(e, 0) for e in documents]).tolist()
     waiting = [entry_id for entry_id, yes in zip(documents, judged, strict=True) if not yes]
     stand_in |= {entry_id: len(page_ids) + n for n, entry_id in enumerate(waiting, start=1)}
     rankings = [[c.entry_id for c in lexical], page_ids, document_ids]

@@ -7,7 +7,6 @@ a machine when SEMANTIC_SHARED_DIR is set.
 
 import math
 import unicodedata
-from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -65,6 +64,9 @@ def query_clean(query: str) -> str:
     return " ".join("".join(kept).split())[:MAX_QUERY_CHARS]
 
 
+NONE = SortedIds(np.zeros(0, dtype=np.int64))
+
+
 @dataclass(frozen=True)
 class SemanticRanking:
     """The best pages by meaning, and which pages the index holds at all: a page
@@ -73,9 +75,9 @@ class SemanticRanking:
     the search documents, by key hash (`models.document_key_hash`)."""
 
     results: list[tuple[int, float]]
-    embedded: Container[int]
+    embedded: SortedIds
     documents: list[tuple[int, float]] = field(default_factory=list)
-    documents_embedded: Container[int] = frozenset()
+    documents_embedded: SortedIds = field(default_factory=lambda: NONE)
 
 
 def semantic_rank(
@@ -87,7 +89,7 @@ def semantic_rank(
         raise ValueError(f"unknown language {lang!r}")
     text = query_clean(query)
     if not text or limit <= 0:
-        return SemanticRanking(results=[], embedded=frozenset())
+        return SemanticRanking(results=[], embedded=NONE)
     corpus = corpus_get()
     others = document_corpus_get() if documents else None
     if not len(corpus.ids) and (others is None or not len(others.ids)):
