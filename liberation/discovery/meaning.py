@@ -18,6 +18,7 @@ with no join, although an entry gets a new id each time its document is reindexe
 from django_tasks import task
 
 from liberation.semantic import services
+from liberation.semantic.warming import corpora_warm_soon
 
 from .sources import Document, source_get
 
@@ -60,4 +61,6 @@ def documents_meaning_update(source: str, keys: list[str]) -> int:
 
 @task(priority=services.PRIORITY)
 def embed_documents_task(source: str, keys: list[str]) -> int:
-    return documents_meaning_update(source, keys)
+    embedded = documents_meaning_update(source, keys)
+    corpora_warm_soon()  # the shared corpora rebuilt here, not by the next search
+    return embedded

@@ -22,7 +22,8 @@ from django.db import connection
 
 from liberation.core.stamped import StampedCache
 
-from . import embeddings, shared
+from . import clusters, embeddings, shared
+from .clusters import Clusters
 from .matrix import QuantizedMatrix
 from .models import DocumentEmbedding, PageEmbedding
 
@@ -77,6 +78,7 @@ class Corpus:
     stories: np.ndarray  # int64
     types: np.ndarray  # int64 content type ids (0 for documents)
     matrix: QuantizedMatrix
+    clusters: Clusters | None = None  # an approximate index, for large corpora only
     row: SortedIds = field(init=False)
 
     def __post_init__(self):
@@ -101,6 +103,9 @@ class Corpus:
     @classmethod
     def of_arrays(cls, signature: tuple, arrays: dict[str, np.ndarray]) -> "Corpus":
         n = len(arrays["ids"])  # rows filled (a row deleted during the build is absent)
+        index = None
+        if "centroids" in arrays:
+            index = Clusters(arrays["centroids"], arrays["order"], arrays["starts"])
         return cls(
             signature=signature,
             ids=arrays["ids"],
@@ -108,6 +113,7 @@ class Corpus:
             stories=arrays["stories"],
             types=arrays["types"],
             matrix=QuantizedMatrix.over(arrays["codes"][:n], arrays["scales"][:n]),
+            clusters=index,
         )
 
 
@@ -193,13 +199,45 @@ def _document_rows() -> Iterator[Row]:
         yield key_hash, vector, lang, key_hash, 0  # a document is a story of its own
 
 
-def _builder(name: str, rows_of: Callable[[], Iterable[Row]]) -> Callable[[tuple], Corpus]:
+def _clustered(arrays: dict[str, np.ndarray], make: shared.Make) -> dict[str, np.ndarray]:
+    """The arrays with their clusters (`clusters.py`) when there are enough rows."""
+    n = len(arrays["ids"])
+    if n < clusters.MIN_ROWS:
+        return arrays
+    index = clusters.clusters_build(QuantizedMatrix.over(arrays["codes"][:n], arrays["scales"][:n]))
+    for name in ("centroids", "order", "starts"):
+        value = getattr(index, name)
+        arrays[name] = make(name, value.shape, value.dtype.str)
+        arrays[name][:] = value
+    return arrays
+
+
+def _builder(
+    name: str, rows_of: Callable[[], Iterable[Row]], *, clustered: bool = False, wait: bool = True
+) -> Callable[[tuple], Corpus]:
     def build(signature: tuple) -> Corpus:
         rows = signature[0] or 0
-        arrays = shared.arrays_get(name, signature, lambda make: _fill(rows, rows_of(), make))
-        return Corpus.of_arrays(signature, arrays)
+
+        def fill(make: shared.Make) -> dict[str, np.ndarray]:
+            arrays = _fill(rows, rows_of(), make)
+            return _clustered(arrays, make) if clustered else arrays
+
+        tag = (*signature, clusters.parameters()) if clustered else signature
+        return Corpus.of_arrays(signature, shared.arrays_get(name, tag, fill, wait=wait))
 
     return build
+
+
+def _cache(name: str, stamp, rows_of, *, clustered: bool = False) -> StampedCache[Corpus]:
+    """A process's corpus. While another process of the machine writes the shared files
+    of a new signature, a process that holds the previous corpus answers with it (a
+    search a few seconds behind the table: a page or document withdrawn meanwhile is no
+    longer in the search index, which drops it) instead of waiting for the writer."""
+    return StampedCache(
+        stamp=stamp,
+        build=_builder(name, rows_of, clustered=clustered),
+        build_or_later=_builder(name, rows_of, clustered=clustered, wait=False),
+    )
 
 
 def document_signature() -> tuple:
@@ -207,14 +245,10 @@ def document_signature() -> tuple:
     return _signature(DocumentEmbedding._meta.db_table)
 
 
-_pages = StampedCache(
-    stamp=lambda: _signature(PageEmbedding._meta.db_table),
-    build=_builder("pages", _page_rows),
-)
-_documents = StampedCache(
-    stamp=document_signature,
-    build=_builder("documents", _document_rows),
-)
+# The row readers are looked up at each build (a test replaces them to prove a process
+# maps the shared files without reading the table).
+_pages = _cache("pages", lambda: _signature(PageEmbedding._meta.db_table), lambda: _page_rows())
+_documents = _cache("documents", document_signature, lambda: _document_rows(), clustered=True)
 
 
 def corpus_get() -> Corpus:

@@ -98,6 +98,16 @@ class QuantizedMatrix:
         out *= self.scales[: self.filled]
         return out
 
+    def scores_of(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Dot product of the given rows (row numbers) with `vector`, as float32."""
+        vector = np.asarray(vector, dtype=np.float32)
+        out = np.empty(len(rows), dtype=np.float32)
+        for start in range(0, len(rows), CHUNK_ROWS):
+            chunk = rows[start : start + CHUNK_ROWS]
+            out[start : start + len(chunk)] = self.codes[chunk].astype(np.float32) @ vector
+        out *= self.scales[rows]
+        return out
+
 
 def from_chunks(rows: int, dimensions: int, chunks: Iterable[np.ndarray]) -> QuantizedMatrix:
     """A matrix filled from float32 chunks without ever holding them all."""

@@ -119,13 +119,26 @@ def _scan(
 ) -> list[tuple[int, float]]:
     if not len(corpus.ids):
         return []
-    scores = corpus.matrix.scores(vector)
+    if corpus.clusters is None:
+        rows = None
+        scores = corpus.matrix.scores(vector)
+    else:  # the rows of the nearest clusters only (`clusters.py`)
+        rows = corpus.clusters.rows(vector)
+        scores = corpus.matrix.scores_of(rows, vector)
     if lang is not None:
-        scores = np.where(corpus.langs == lang, scores, -np.inf)
+        langs = corpus.langs if rows is None else corpus.langs[rows]
+        scores = np.where(langs == lang, scores, -np.inf)
     limit = min(limit, len(scores))
+    if not limit:
+        return []
     top = np.argpartition(-scores, limit - 1)[:limit]
     top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(corpus.ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+    found = top if rows is None else rows[top]
+    return [
+        (int(corpus.ids[i]), float(scores[j]))
+        for i, j in zip(found, top, strict=True)
+        if np.isfinite(scores[j])
+    ]
 
 
 def nearest_ids(*, corpus: Corpus, page_id: int, count: int) -> list[int]:

@@ -28,7 +28,7 @@ from wagtail.signals import page_published, page_unpublished
 from liberation.content.models import ContentPage
 from liberation.core.bulk import DeferredWork, Unit, defer, deferred_work_register, wait_finished
 
-from . import embeddings, selectors
+from . import embeddings, selectors, warming
 from .models import DocumentEmbedding, PageEmbedding, document_key_hash
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,9 @@ def page_index_update(*, page_id: int) -> str:
 
 @task(priority=PRIORITY)
 def page_index_update_task(page_id: int) -> str:
-    return page_index_update(page_id=page_id)
+    result = page_index_update(page_id=page_id)
+    warming.corpora_warm_soon()
+    return result
 
 
 def pages_index_update(*, page_ids: list[int]) -> int:
@@ -293,7 +295,9 @@ def related_refresh_around(*, page_ids: list[int]) -> int:
 
 @task(priority=PRIORITY)
 def pages_index_update_task(page_ids: list[int]) -> int:
-    return pages_index_update(page_ids=page_ids)
+    embedded = pages_index_update(page_ids=page_ids)
+    warming.corpora_warm_soon()
+    return embedded
 
 
 @task(priority=RELATED_PRIORITY)

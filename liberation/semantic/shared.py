@@ -29,12 +29,14 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
+from liberation.core.stamped import Later
+
 logger = logging.getLogger(__name__)
 
 # Part of every directory's name: bumped whenever what a corpus's arrays mean changes
-# (2: documents numbered by key hash, not by row id), so that no process maps files
-# written by other code for the same table signature.
-FORMAT = 2
+# (2: documents numbered by key hash, not by row id; 3: the clusters of a large corpus),
+# so that no process maps files written by other code for the same table signature.
+FORMAT = 3
 STALE_TEMPORARY_SECONDS = 3600  # a temporary directory this old is a dead writer's
 
 Make = Callable[[str, tuple, str], np.ndarray]  # (name, shape, dtype) -> a writable array
@@ -60,8 +62,12 @@ def _tag(signature: tuple) -> str:
     return hashlib.sha256(repr((FORMAT, signature)).encode()).hexdigest()[:16]
 
 
-def arrays_get(name: str, signature: tuple, build: Build) -> dict[str, np.ndarray]:
-    """The arrays of this corpus and signature (see the module's docstring)."""
+def arrays_get(
+    name: str, signature: tuple, build: Build, *, wait: bool = True
+) -> dict[str, np.ndarray]:
+    """The arrays of this corpus and signature (see the module's docstring). With
+    `wait` false, raises `Later` instead of waiting while another process writes them
+    (the caller still holds older arrays to answer with)."""
     root = directory()
     if root is None or not signature[0]:  # nothing to share in an empty corpus
         return build(_in_memory)
@@ -72,9 +78,13 @@ def arrays_get(name: str, signature: tuple, build: Build) -> dict[str, np.ndarra
             root.mkdir(parents=True, exist_ok=True)
             # One writer per corpus at a time: the processes that need the same new
             # signature wait for the first one's files (1.4 s at 180,000 documents)
-            # instead of each reading the table and writing its own copy.
+            # instead of each reading the table and writing its own copy; or, holding
+            # an older copy, answer with it meanwhile.
             with (root / f".{prefix}lock").open("a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    raise Later(name) from None
                 if not final.is_dir():
                     _write(root, prefix, final, build)
         return _load(final)

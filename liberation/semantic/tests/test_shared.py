@@ -67,6 +67,45 @@ def test_a_new_signature_replaces_the_old_directory(corpus, shared_dir):
     assert len(smaller.ids) == len(smaller.matrix) == 5
 
 
+def test_a_process_holding_a_corpus_answers_with_it_while_another_writes(corpus, shared_dir):
+    """While the lock of a new signature is held (another process writing its files), a
+    process that holds the previous corpus answers with it; one that holds nothing
+    (control) waits for the writer."""
+    import fcntl
+    import threading
+
+    from liberation.semantic.models import PageEmbedding
+
+    before = corpora.corpus_get()
+    PageEmbedding.objects.filter(page=corpus["song"]).delete()
+    lock = (shared_dir / f".pages-{shared._database_tag()}-lock").open("a")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # "another process" is writing
+    try:
+        assert corpora.corpus_get() is before
+        assert corpus["song"].pk in corpora.corpus_get().row
+
+        # A process holding nothing (the rows read beforehand: the thread has no
+        # database connection of the test's).
+        signature = corpora._signature("semantic_pageembedding")
+        rows = list(corpora._page_rows())
+        got = {}
+
+        def first_build():
+            build = lambda make: corpora._fill(signature[0], iter(rows), make)  # noqa: E731
+            got["arrays"] = shared.arrays_get("pages", signature, build)
+
+        waiting = threading.Thread(target=first_build)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive()  # it waits for the writer
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+    waiting.join(10)
+    assert corpus["song"].pk not in got["arrays"]["ids"]
+    assert corpus["song"].pk not in corpora.corpus_get().row  # the next call maps the new one
+
+
 def test_two_writers_of_one_signature_the_first_rename_wins(corpus, shared_dir):
     """Were a second writer to get past the lock (another machine's process on a shared
     disk, older code), the first rename wins and the other maps the winner's files."""
