@@ -19,11 +19,13 @@ Timings, each through the same code as the site:
 
 The first round runs in a fresh process: its figures are reported as `cold_*` (the
 in-memory copy of the index, the postings of each term and the embedding matrix are
-loaded then); the next --rounds rounds give the steady-state p50/p95. The last line is
-JSON.
+loaded then); the next --rounds rounds give the steady-state p50/p95. Before the
+timings the process calls `gc.freeze()` as a web process does once loaded
+(`liberation/wsgi.py`); `--no-freeze` measures without. The last line is JSON.
 """
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -122,6 +124,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reindex", action="store_true")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="do not gc.freeze() before the timings (liberation/wsgi.py freezes once loaded)",
+    )
     parser.add_argument("--embed", action="store_true", help="embed pages not embedded yet")
     parser.add_argument(
         "--stories",
@@ -190,6 +197,13 @@ def main() -> None:
             cursor.execute("VACUUM ANALYZE semantic_documentembedding")
 
     client = Client()
+    if not args.no_freeze:
+        # As a web process runs (liberation/wsgi.py): what is loaded by now is out of the
+        # cyclic collector's reach; without it a full collection paused this process
+        # 120-135 ms every ~35 pages, and those pauses made the page's p95
+        # (docs/benchmarks.md, "Garbage collection pauses").
+        gc.collect()
+        gc.freeze()
     names = ("lexical", "semantic", "embed", "hybrid", "api", "page")
     timings: dict[str, list[float]] = {name: [] for name in names}
     cold: dict[str, list[float]] = {name: [] for name in names}
@@ -231,6 +245,7 @@ def main() -> None:
             round(documents_embed_seconds, 1) if documents_embed_seconds is not None else None
         ),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "gc_frozen": not args.no_freeze,
     }
     print(
         f"{entries} index entries ({pages} pages), {postings} postings, {embedded} embedded;"

@@ -18,10 +18,10 @@ import difflib
 import logging
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -139,13 +139,21 @@ class Candidate:
             return list(dict.fromkeys([self.lang, *(other.lang for other in self.also)]))
         if name == "type":
             return [self.type]
-        value = {
-            "theme": self.themes,
-            "period": self.periods,
-            "place": self.place_ids,
-            "departement": self.departements,
-        }[name]
-        return [v for v in value.split("|") if v]
+        return list(_split(getattr(self, _FACET_FIELDS[name])))
+
+
+_FACET_FIELDS = {
+    "theme": "themes",
+    "period": "periods",
+    "place": "place_ids",
+    "departement": "departements",
+}
+
+
+@lru_cache(maxsize=16384)
+def _split(value: str) -> tuple[str, ...]:
+    """The values of a "|a|b|" field (few distinct strings: split once each)."""
+    return tuple(v for v in value.split("|") if v)
 
 
 @dataclass
@@ -395,6 +403,9 @@ def one_per_story(candidates: list[Candidate], *, lang: str, want: str = "") -> 
             (m for m in members if m.lang == want),
             next((m for m in members if m.lang == lang), members[0]),
         )
+        if len(members) == 1:  # a story of one: nothing to change, no copy needed
+            stories.append(shown)
+            continue
         # A copy: the ranking's candidates are left as they were.
         also = [m for m in members if m is not shown]
         stories.append(replace(shown, also=also, score=members[0].score))
@@ -423,7 +434,9 @@ def search_pages(
 
     # One pass: each candidate's facet values and the filters it fails. A facet counts
     # the candidates that fail no filter but possibly its own.
-    counters: dict[str, Counter] = {name: Counter() for name in FACETS}
+    # Plain dicts, not Counter.update: ~900 candidates × 7 facets a query at 20,000
+    # pages, where Counter's per-call overhead cost ~5 ms of the page.
+    counters: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     kept = []
     today = timezone.localdate()
     for c in candidates:
@@ -433,7 +446,9 @@ def search_pages(
             kept.append(c)
         for name in FACETS:
             if not failed or failed == [name]:
-                counters[name].update(values[name])
+                counts = counters[name]
+                for value in values[name]:
+                    counts[value] = counts.get(value, 0) + 1
     for name in FACETS:
         results.facets[name] = sorted(counters[name].items(), key=lambda kv: (-kv[1], kv[0]))
     if sort == "date":
