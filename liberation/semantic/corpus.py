@@ -213,9 +213,15 @@ def _clustered(arrays: dict[str, np.ndarray], make: shared.Make) -> dict[str, np
 
 
 def _builder(
-    name: str, rows_of: Callable[[], Iterable[Row]], *, clustered: bool = False, wait: bool = True
-) -> Callable[[tuple], Corpus]:
-    def build(signature: tuple) -> Corpus:
+    name: str,
+    table: str,
+    rows_of: Callable[[], Iterable[Row]],
+    *,
+    clustered: bool = False,
+    wait: bool = True,
+) -> Callable[[object], Corpus]:
+    def build(_stamp: object) -> Corpus:
+        signature = _signature(table)  # what the shared directory is named after
         rows = signature[0] or 0
 
         def fill(make: shared.Make) -> dict[str, np.ndarray]:
@@ -228,27 +234,39 @@ def _builder(
     return build
 
 
-def _cache(name: str, stamp, rows_of, *, clustered: bool = False) -> StampedCache[Corpus]:
+def _stamp(name: str, table: str) -> tuple:
+    """The corpus's version (`models.CorpusState`, set by triggers): one primary-key
+    read per search. Without its row (a database the triggers were not made for), the
+    count and latest update of the table, as before."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM semantic_corpusstate WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return ("version", row[0]) if row else ("signature", *_signature(table))
+
+
+def _cache(name: str, table: str, rows_of, *, clustered: bool = False) -> StampedCache[Corpus]:
     """A process's corpus. While another process of the machine writes the shared files
     of a new signature, a process that holds the previous corpus answers with it (a
     search a few seconds behind the table: a page or document withdrawn meanwhile is no
     longer in the search index, which drops it) instead of waiting for the writer."""
     return StampedCache(
-        stamp=stamp,
-        build=_builder(name, rows_of, clustered=clustered),
-        build_or_later=_builder(name, rows_of, clustered=clustered, wait=False),
+        stamp=lambda: _stamp(name, table),
+        build=_builder(name, table, rows_of, clustered=clustered),
+        build_or_later=_builder(name, table, rows_of, clustered=clustered, wait=False),
     )
 
 
 def document_signature() -> tuple:
-    """What changes whenever a document embedding is written or deleted."""
+    """The count and latest update of the document embeddings."""
     return _signature(DocumentEmbedding._meta.db_table)
 
 
 # The row readers are looked up at each build (a test replaces them to prove a process
 # maps the shared files without reading the table).
-_pages = _cache("pages", lambda: _signature(PageEmbedding._meta.db_table), lambda: _page_rows())
-_documents = _cache("documents", document_signature, lambda: _document_rows(), clustered=True)
+_pages = _cache("pages", PageEmbedding._meta.db_table, lambda: _page_rows())
+_documents = _cache(
+    "documents", DocumentEmbedding._meta.db_table, lambda: _document_rows(), clustered=True
+)
 
 
 def corpus_get() -> Corpus:

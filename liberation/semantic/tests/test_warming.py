@@ -53,7 +53,7 @@ def test_the_worker_writes_the_documents_corpus_before_any_search(shared_dir):
     warming.corpora_warm_soon()  # the immediate backend: the task runs now
     assert "documents" in _written(shared_dir)
     held = corpora._documents._held
-    assert held is not None and held[0] == corpora.document_signature()
+    assert held is not None and held[1].signature == corpora.document_signature()
 
 
 def test_nothing_without_a_shared_directory(settings, tmp_path):
