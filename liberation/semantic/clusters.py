@@ -21,7 +21,7 @@ import numpy as np
 from .matrix import CHUNK_ROWS, QuantizedMatrix
 
 MIN_ROWS = 50_000  # below this the whole scan is cheap (4 ms at 20,000 rows)
-PROBES = 24  # clusters scanned per query (about 6 % of the rows at 180,000)
+PROBES = 32  # clusters scanned per query (about 7 % of the rows at 180,000)
 ITERATIONS = 10
 SAMPLE_PER_CLUSTER = 40  # rows of the sample the centroids are trained on, per cluster
 SEED_POINTS_PER_CLUSTER = 8  # the first seeds are drawn from a part of the sample only
@@ -90,29 +90,58 @@ def _nearest(matrix: QuantizedMatrix, centroids: np.ndarray) -> np.ndarray:
     return out
 
 
+def _points(codes: np.ndarray, inverse_norms: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Rows start..end of the sample as unit float32 vectors (a chunk at a time: the
+    whole sample widened would cost 35 MB at 180,000 rows)."""
+    return codes[start:end].astype(np.float32) * inverse_norms[start:end, None]
+
+
+def _lloyd(codes: np.ndarray, inverse_norms: np.ndarray, centroids: np.ndarray, rng) -> np.ndarray:
+    """One k-means step on the sphere: each point to its nearest centroid, each centroid
+    to the mean direction of its points, computed chunk by chunk."""
+    k = len(centroids)
+    sums = np.zeros_like(centroids)
+    counts = np.zeros(k, dtype=np.int64)
+    step = CHUNK_ROWS * 8
+    for start in range(0, len(codes), step):
+        points = _points(codes, inverse_norms, start, start + step)
+        nearest = np.argmax(points @ centroids.T, axis=1)
+        by_cluster = np.argsort(nearest, kind="stable")
+        present, firsts, sizes = np.unique(
+            nearest[by_cluster], return_index=True, return_counts=True
+        )
+        sums[present] += np.add.reduceat(points[by_cluster], firsts, axis=0)
+        counts[present] += sizes
+    empty = counts == 0
+    if empty.any():  # an empty cluster takes a point of the sample at random
+        picks = rng.choice(len(codes), size=int(empty.sum()))
+        sums[empty] = codes[picks].astype(np.float32) * inverse_norms[picks, None]
+    return _unit(sums).astype(np.float32)
+
+
 def clusters_build(matrix: QuantizedMatrix) -> Clusters:
-    """k-means on the sphere over a sample of the rows, then every row assigned."""
+    """k-means on the sphere over a sample of the rows, then every row assigned. The
+    sample stays in 8 bits and is widened a chunk at a time (the peak memory of a
+    process that builds the clusters: `bench/search_memory.py`)."""
     n = matrix.filled
     k = cluster_count(n)
     rng = np.random.default_rng(SEED)
     sample = np.sort(rng.choice(n, size=min(n, k * SAMPLE_PER_CLUSTER), replace=False))
-    points = _unit(matrix.codes[sample].astype(np.float32))
-    some = rng.choice(
-        len(points), size=min(len(points), k * SEED_POINTS_PER_CLUSTER), replace=False
+    codes = matrix.codes[sample]  # int8, 8.7 MB at 180,000 rows
+    norms = np.concatenate(
+        [np.zeros(0, dtype=np.float32)]
+        + [
+            np.linalg.norm(codes[i : i + 4096].astype(np.float32), axis=1)
+            for i in range(0, len(codes), 4096)
+        ]
     )
-    centroids = _seeds(points[some], k, rng)
+    inverse_norms = (1.0 / np.where(norms > 0, norms, np.inf)).astype(np.float32)
+    some = np.sort(
+        rng.choice(len(codes), size=min(len(codes), k * SEED_POINTS_PER_CLUSTER), replace=False)
+    )
+    centroids = _seeds(codes[some].astype(np.float32) * inverse_norms[some, None], k, rng)
     for _ in range(ITERATIONS):
-        nearest = np.argmax(points @ centroids.T, axis=1)
-        counts = np.bincount(nearest, minlength=k)
-        sums = np.zeros_like(centroids)
-        by_cluster = np.argsort(nearest, kind="stable")
-        present = counts > 0
-        firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))[present]
-        sums[present] = np.add.reduceat(points[by_cluster], firsts, axis=0)
-        empty = ~present
-        # An empty cluster takes a point of the sample at random (it may win rows next).
-        sums[empty] = points[rng.choice(len(points), size=int(empty.sum()))]
-        centroids = _unit(sums).astype(np.float32)
+        centroids = _lloyd(codes, inverse_norms, centroids, rng)
     assigned = _nearest(matrix, centroids)
     order = np.argsort(assigned, kind="stable").astype(np.int32)
     starts = np.zeros(k + 1, dtype=np.int64)

@@ -14,6 +14,8 @@ under pressure and read them again instead of swapping. Unset (the tests), each 
 holds its own copy, as before.
 """
 
+import contextlib
+import ctypes
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -229,9 +231,18 @@ def _builder(
             return _clustered(arrays, make) if clustered else arrays
 
         tag = (*signature, clusters.parameters()) if clustered else signature
-        return Corpus.of_arrays(signature, shared.arrays_get(name, tag, fill, wait=wait))
+        corpus = Corpus.of_arrays(signature, shared.arrays_get(name, tag, fill, wait=wait))
+        _release_freed_memory()  # the build's temporaries (chunks, k-means)
+        return corpus
 
     return build
+
+
+def _release_freed_memory() -> None:
+    """Give the memory freed by a build back to the system (glibc keeps freed blocks
+    of its heap for later use, counted in the process's resident memory until then)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _stamp(name: str, table: str) -> tuple:
