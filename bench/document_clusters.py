@@ -97,7 +97,7 @@ def main() -> None:
         for vector, (top, scores, above) in zip(vectors, exact, strict=True):
             started = time.perf_counter()
             rows = index.rows(vector, probes)
-            got = _top(matrix.scores_of(rows, vector), rows)
+            got = _top(matrix.scores(vector, rows), rows)
             timings.append((time.perf_counter() - started) * 1000)
             scanned.append(len(rows))
             at10.append(_recall(top, got, scores, 10))

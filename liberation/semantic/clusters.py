@@ -79,33 +79,29 @@ def _seeds(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return points[chosen].copy()
 
 
-def _nearest(matrix: QuantizedMatrix, centroids: np.ndarray) -> np.ndarray:
-    """The nearest centroid of each row, a few thousand rows at a time."""
-    out = np.empty(matrix.filled, dtype=np.int32)
-    step = CHUNK_ROWS * 8
-    for start in range(0, matrix.filled, step):
-        end = min(start + step, matrix.filled)
-        block = matrix.codes[start:end].astype(np.float32)  # a scale changes no argmax
-        out[start:end] = np.argmax(block @ centroids.T, axis=1)
-    return out
+def _unit_rows(codes: np.ndarray) -> np.ndarray:
+    """Rows of 8-bit codes as unit float32 vectors (a row's scale changes no direction)."""
+    block = codes.astype(np.float32)
+    norms = np.linalg.norm(block, axis=1)
+    return block * (1.0 / np.where(norms > 0, norms, np.inf))[:, None]
 
 
-def _points(codes: np.ndarray, inverse_norms: np.ndarray, start: int, end: int) -> np.ndarray:
-    """Rows start..end of the sample as unit float32 vectors (a chunk at a time: the
-    whole sample widened would cost 35 MB at 180,000 rows)."""
-    return codes[start:end].astype(np.float32) * inverse_norms[start:end, None]
+def _nearest(block: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return np.argmax(block @ centroids.T, axis=1)
 
 
-def _lloyd(codes: np.ndarray, inverse_norms: np.ndarray, centroids: np.ndarray, rng) -> np.ndarray:
+STEP = CHUNK_ROWS * 8  # rows widened at a time (the whole sample would be 35 MB)
+
+
+def _lloyd(codes: np.ndarray, centroids: np.ndarray, rng) -> np.ndarray:
     """One k-means step on the sphere: each point to its nearest centroid, each centroid
     to the mean direction of its points, computed chunk by chunk."""
     k = len(centroids)
     sums = np.zeros_like(centroids)
     counts = np.zeros(k, dtype=np.int64)
-    step = CHUNK_ROWS * 8
-    for start in range(0, len(codes), step):
-        points = _points(codes, inverse_norms, start, start + step)
-        nearest = np.argmax(points @ centroids.T, axis=1)
+    for start in range(0, len(codes), STEP):
+        points = _unit_rows(codes[start : start + STEP])
+        nearest = _nearest(points, centroids)
         by_cluster = np.argsort(nearest, kind="stable")
         present, firsts, sizes = np.unique(
             nearest[by_cluster], return_index=True, return_counts=True
@@ -114,8 +110,7 @@ def _lloyd(codes: np.ndarray, inverse_norms: np.ndarray, centroids: np.ndarray, 
         counts[present] += sizes
     empty = counts == 0
     if empty.any():  # an empty cluster takes a point of the sample at random
-        picks = rng.choice(len(codes), size=int(empty.sum()))
-        sums[empty] = codes[picks].astype(np.float32) * inverse_norms[picks, None]
+        sums[empty] = _unit_rows(codes[rng.choice(len(codes), size=int(empty.sum()))])
     return _unit(sums).astype(np.float32)
 
 
@@ -128,21 +123,19 @@ def clusters_build(matrix: QuantizedMatrix) -> Clusters:
     rng = np.random.default_rng(SEED)
     sample = np.sort(rng.choice(n, size=min(n, k * SAMPLE_PER_CLUSTER), replace=False))
     codes = matrix.codes[sample]  # int8, 8.7 MB at 180,000 rows
-    norms = np.concatenate(
-        [np.zeros(0, dtype=np.float32)]
-        + [
-            np.linalg.norm(codes[i : i + 4096].astype(np.float32), axis=1)
-            for i in range(0, len(codes), 4096)
-        ]
-    )
-    inverse_norms = (1.0 / np.where(norms > 0, norms, np.inf)).astype(np.float32)
     some = np.sort(
         rng.choice(len(codes), size=min(len(codes), k * SEED_POINTS_PER_CLUSTER), replace=False)
     )
-    centroids = _seeds(codes[some].astype(np.float32) * inverse_norms[some, None], k, rng)
+    centroids = _seeds(_unit_rows(codes[some]), k, rng)
     for _ in range(ITERATIONS):
-        centroids = _lloyd(codes, inverse_norms, centroids, rng)
-    assigned = _nearest(matrix, centroids)
+        centroids = _lloyd(codes, centroids, rng)
+    assigned = np.concatenate(
+        [np.zeros(0, dtype=np.int64)]
+        + [
+            _nearest(matrix.codes[start : start + STEP].astype(np.float32), centroids)
+            for start in range(0, n, STEP)
+        ]
+    )
     order = np.argsort(assigned, kind="stable").astype(np.int32)
     starts = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(assigned, minlength=k), out=starts[1:])

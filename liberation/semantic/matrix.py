@@ -88,24 +88,17 @@ class QuantizedMatrix:
         """Row i as float32 (its dequantized vector)."""
         return self.codes[i].astype(np.float32) * self.scales[i]
 
-    def scores(self, vector: np.ndarray) -> np.ndarray:
-        """Dot product of every row with `vector` (float32), as float32."""
+    def scores(self, vector: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Dot product of every row (or of the given row numbers) with `vector`, as
+        float32."""
         vector = np.asarray(vector, dtype=np.float32)
-        out = np.empty(self.filled, dtype=np.float32)
-        for start in range(0, self.filled, CHUNK_ROWS):
-            end = min(start + CHUNK_ROWS, self.filled)
-            out[start:end] = self.codes[start:end].astype(np.float32) @ vector
-        out *= self.scales[: self.filled]
-        return out
-
-    def scores_of(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Dot product of the given rows (row numbers) with `vector`, as float32."""
-        vector = np.asarray(vector, dtype=np.float32)
-        out = np.empty(len(rows), dtype=np.float32)
-        for start in range(0, len(rows), CHUNK_ROWS):
-            chunk = rows[start : start + CHUNK_ROWS]
-            out[start : start + len(chunk)] = self.codes[chunk].astype(np.float32) @ vector
-        out *= self.scales[rows]
+        count = self.filled if rows is None else len(rows)
+        out = np.empty(count, dtype=np.float32)
+        for start in range(0, count, CHUNK_ROWS):
+            end = min(start + CHUNK_ROWS, count)
+            part = slice(start, end) if rows is None else rows[start:end]
+            out[start:end] = self.codes[part].astype(np.float32) @ vector
+        out *= self.scales[: self.filled] if rows is None else self.scales[rows]
         return out
 
 

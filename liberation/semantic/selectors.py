@@ -119,12 +119,9 @@ def _scan(
 ) -> list[tuple[int, float]]:
     if not len(corpus.ids):
         return []
-    if corpus.clusters is None:
-        rows = None
-        scores = corpus.matrix.scores(vector)
-    else:  # the rows of the nearest clusters only (`clusters.py`)
-        rows = corpus.clusters.rows(vector)
-        scores = corpus.matrix.scores_of(rows, vector)
+    # A large corpus: the rows of the nearest clusters only (`clusters.py`).
+    rows = None if corpus.clusters is None else corpus.clusters.rows(vector)
+    scores = corpus.matrix.scores(vector, rows)
     if lang is not None:
         langs = corpus.langs if rows is None else corpus.langs[rows]
         scores = np.where(langs == lang, scores, -np.inf)
