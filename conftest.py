@@ -16,11 +16,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(monkeypatch):
     """Each test starts with an empty cache: fragments, counters and cached figures of
-    a rolled-back test must not leak into the next one."""
+    a rolled-back test must not leak into the next one. What the process keeps in front
+    of the cache (core/process_cache.py) is emptied with it, here and whenever a test
+    empties a cache itself (patched on the backends' classes, which outlive the
+    cache objects a test's settings replace)."""
     from django.core.cache import cache
+    from django.core.cache.backends.locmem import LocMemCache
+    from django_redis.cache import RedisCache
 
+    from liberation.core.process_cache import clear_all
+
+    for backend in (LocMemCache, RedisCache):
+
+        def clear(self, *args, _real=backend.clear, **kwargs):
+            result = _real(self, *args, **kwargs)
+            clear_all()
+            return result
+
+        monkeypatch.setattr(backend, "clear", clear)
     cache.clear()
 
 

@@ -314,7 +314,7 @@ def profile(url: str, requests: int, top: int) -> int:
     """Time, count the queries of, and profile `requests` GETs of `url` in-process.
 
     Django's test client with the settings of `make run` (production, DEBUG off, the
-    same SQLite database and persistent connection): no server, no network, only the
+    environment's database and cache, a persistent connection): no server, no network, only the
     cost of the Django stack, which is what a worker spends per uncached request.
     """
     import cProfile
@@ -408,7 +408,12 @@ def profile(url: str, requests: int, top: int) -> int:
         f"CPU        median {statistics.median(cpu_times):.2f} ms, min {min(cpu_times):.2f} ms "
         "(this process only: what a worker spends, whatever the machine's load)"
     )
-    print(f"queries    {len(queries)} per request, {sql_ms:.2f} ms waiting on SQLite")
+    from django.db import connection
+
+    print(
+        f"queries    {len(queries)} per request, {sql_ms:.2f} ms waiting on the database "
+        f"({connection.vendor})"
+    )
     buckets = [
         ("whole request", "django/test/client.py", "request"),
         ("wagtail serve (route+context)", "wagtail/views.py", "serve"),
@@ -423,7 +428,7 @@ def profile(url: str, requests: int, top: int) -> int:
         ("  image renditions", "wagtail/images/models.py", "get_rendition"),
         ("  head_metadata (seo)", "liberation/core/seo.py", "head_metadata"),
         ("ORM execute_sql (all queries)", "django/db/models/sql/compiler.py", "execute_sql"),
-        ("  of which in SQLite", "django/db/backends/utils.py", "_execute"),
+        ("  of which in the database", "django/db/backends/utils.py", "_execute"),
     ]
     whole = cumulative("django/test/client.py", "request") or 1.0
     print(f"\ncProfile over {requests} requests, cumulative ms per request (inflated by")

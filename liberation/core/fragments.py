@@ -28,16 +28,21 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import translation
 
 from . import surrogate
+from .process_cache import VersionedFront
 
 VERSION_ATTRIBUTE = "_liberation_content_version"
 DEFAULT_TIMEOUT = 24 * 3600
+# Fragments, routes and sites: their keys carry the content version, so each process
+# keeps the ones it used last in front of the shared cache (core/process_cache.py).
+# A thousand entries of a few KB (at most ~30 MB): the header, footer and head of each
+# language, the bodies and cards of the pages read last.
+front = VersionedFront(max_entries=1000)
 
 # Models whose changes show in cached fragments (besides every Page subclass): Wagtail's
 # and core's here, the other apps' added by `watched_models_register`.
@@ -93,10 +98,10 @@ def site_for_request(request: HttpRequest):
 
     if not hasattr(request, "_wagtail_site"):
         key = f"liberation:site:{request.get_host()}:{content_version(request=request)}"
-        site = cache.get(key)
+        site = front.get(key)
         if site is None:
             site = Site.find_for_request(request)
-            cache.set(key, site, timeout())
+            front.set(key, site, timeout())
         request._wagtail_site = site
     return request._wagtail_site
 
@@ -140,14 +145,14 @@ def fragment_get_or_render(*, request: HttpRequest | None, name: str, vary_on: l
     if not cacheable(request):
         return render()
     key = fragment_key(request=request, name=name, vary_on=vary_on)
-    stored = cache.get(key)
+    stored = front.get(key)
     if isinstance(stored, tuple):  # (html, the shared cache's keys it was rendered with)
         html, keys = stored
         surrogate.keys_add(*keys)
         return html
     with surrogate.collecting() as keys:
         html = render()
-    cache.set(key, (html, tuple(sorted(keys))), timeout())
+    front.set(key, (html, tuple(sorted(keys))), timeout())
     return html
 
 

@@ -30,11 +30,12 @@ for every request, so nothing one request sets on it reaches another.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import translation
+from wagtail.url_routing import RouteResult
 
 from . import fragments, surrogate
 
@@ -91,7 +92,7 @@ class PageRouteCacheMiddleware:
             return None
         path = view_kwargs.get("path", view_args[0] if view_args else "")
         key = route_key(request, path)
-        cached = cache.get(key)
+        cached = fragments.front.get(key)
         if cached is None:
             # The pages routing loads are the shared cache's keys of the response
             # (core/surrogate.py): kept with the route, as fragments keep theirs.
@@ -100,8 +101,12 @@ class PageRouteCacheMiddleware:
             if found is None:
                 return None  # a 404 (or no site): Wagtail answers it as usual
             cached = (*found, tuple(sorted(keys)))
-            cache.set(key, cached, fragments.timeout())
+            fragments.front.set(key, cached, fragments.timeout())
         site, route_result, restrictions, keys = cached
+        # The kept entry is shared by the process's threads: this request serves (and
+        # may change) a copy of the page.
+        page, args, kwargs = route_result
+        route_result = RouteResult(copy.copy(page), args, kwargs)
         # An unpickled page is not "loaded" (no post_init): its keys come from the entry.
         surrogate.keys_add(*keys)
         request._wagtail_site = site

@@ -10,6 +10,7 @@ never submits twice.
 Pages that carry the private token are never cached, indexed, or leaked as a referrer.
 """
 
+import copy
 import json
 from datetime import datetime
 from functools import wraps
@@ -32,6 +33,7 @@ from liberation.core import fragments, private_links
 from liberation.core import views as core_views
 from liberation.core.fragments import content_version, site_for_request
 from liberation.core.private_links import language_of, private
+from liberation.core.process_cache import ProcessCache
 from liberation.core.templatetags.liberation_tags import localized_date
 from liberation.events.models import CeremonyPage, RegistrationSettings
 from liberation.events.selectors import ceremony_page
@@ -66,6 +68,10 @@ FORM_PAGE_CACHE_SECONDS = 5
 # the conditional update, or "form_changed" on the fresh read). Refusals re-read it.
 SETTINGS_POST_SECONDS = 1
 CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
+# The form page, the ceremony page and the settings row a POST validates against: kept
+# in each process (core/process_cache.py), not in the shared cache, whose round trips
+# cost more than the rest of the hot path. Their lifetimes above bound how stale they are.
+local = ProcessCache()
 # Rule refusals answer 409 (the request was fine, the situation refuses it); input a
 # person can correct answers 400.
 REFUSAL_STATUS = {"too_many_companions": 400}
@@ -93,14 +99,14 @@ def settings_row(ceremony_id: int, *, cached: bool = False) -> RegistrationSetti
     database spends answering it."""
     key = f"registrations:settings:{ceremony_id}"
     if cached:
-        row = cache.get(key)
+        row = local.get(key)
         if row is not None:
-            return row
+            return copy.copy(row)  # the kept one is shared by the process's threads
     table = connection.ops.quote_name(RegistrationSettings._meta.db_table)
     rows = RegistrationSettings.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [ceremony_id])
     row = next(iter(rows), None)
     if row is not None:
-        cache.set(key, row, SETTINGS_POST_SECONDS)
+        local.set(key, copy.copy(row), SETTINGS_POST_SECONDS)
     return row
 
 
@@ -110,19 +116,20 @@ def registration_page(
     """The live ceremony page of these registration settings in `language` (else any
     language version), with its `registration` row (see `settings_row`).
 
-    The page itself is kept a few seconds in the cache (its lookup costs more CPU than
+    The page itself is kept a few seconds by the process (its lookup costs more CPU than
     the rest of a registering POST)."""
     key = f"registrations:page:{ceremony_id}:{language}"
-    page = cache.get(key)
+    page = local.get(key)
     if page is None:
         page = ceremony_page(settings=ceremony_id, language=language)
         if page is None:
             return None
-        cache.set(key, page, FORM_PAGE_CACHE_SECONDS)
+        local.set(key, page, FORM_PAGE_CACHE_SECONDS)
     ceremony = settings_row(ceremony_id, cached=cached_settings)
     if ceremony is None:
         return None
-    page.registration = ceremony  # a copy of its own: the cache hands out new objects
+    page = copy.copy(page)  # the kept one is shared by the process's threads
+    page.registration = ceremony
     return page
 
 
@@ -276,7 +283,7 @@ def _with_csrf_token(request: HttpRequest, html: str) -> HttpResponse:
 def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     key = _form_page_key(request, ceremony_id) if request.method == "GET" else None
     if key is not None:
-        html = cache.get(key)
+        html = local.get(key)
         if html is not None:
             return _with_csrf_token(request, html)
     page = registration_page(
@@ -308,8 +315,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
         context["csrf_token"] = CSRF_PLACEHOLDER  # the visitor's own goes in on the way out
         html = render_to_string("registrations/register.html", context, request)
         seconds = _form_page_seconds(page, timezone.now())
-        if seconds > 0:
-            cache.set(key, html, seconds)
+        local.set(key, html, seconds)
         return _with_csrf_token(request, html)
     if state != "open":
         read_fresh()

@@ -170,3 +170,92 @@ def test_the_kick_still_raises_other_database_errors(monkeypatch):
     monkeypatch.setattr(tasks, "outbox_deliver", broken)
     with pytest.raises(ProgrammingError):
         tasks.kick_delivery()
+
+
+class CountingCache:
+    """The cache seen by tasks.kick_delivery, counting its round trips."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, []
+
+    def add(self, key, value, timeout):
+        self.calls.append("add")
+        return self.real.add(key, value, timeout=timeout)
+
+    def get(self, key):
+        self.calls.append("get")
+        return self.real.get(key)
+
+
+@pytest.fixture
+def kick(monkeypatch):
+    """(task, cache, clock, forget): kick_delivery on a deferring queue, its cache calls
+    counted, time.time() and time.monotonic() as the test sets them; forget() is another
+    process (or this one restarted): it has no coverage of its own."""
+    from django.core.cache import cache
+
+    from liberation.core import process_cache
+
+    task, counting = DeferringTask(), CountingCache(cache)
+    monkeypatch.setattr(tasks, "deliver_outbox", task)
+    monkeypatch.setattr(tasks, "cache", counting)
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(tasks.time, "time", lambda: clock[0])
+    monkeypatch.setattr(process_cache.time, "monotonic", lambda: clock[0])
+    cache.delete(tasks.KICK_KEY)
+    yield task, counting, clock, tasks._covered.clear
+    cache.delete(tasks.KICK_KEY)
+
+
+def test_a_burst_costs_one_cache_round_trip_per_process(kick):
+    """The process that enqueued the task knows when it runs: the rest of the burst asks
+    the cache nothing (it asked once per message before)."""
+    task, cache, clock, _forget = kick
+    for _i in range(50):
+        tasks.kick_delivery()
+        clock[0] += 0.01
+    assert len(task.enqueued) == 1 and cache.calls == ["add"]
+    assert task.enqueued[0].timestamp() == 1_800_000_000.0 + tasks.KICK_WINDOW_SECONDS
+
+
+def test_another_process_reads_when_the_pending_task_runs(kick):
+    task, cache, clock, forget = kick
+    tasks.kick_delivery()  # process A enqueues
+    forget()  # process B
+    clock[0] += 0.5
+    for _i in range(20):
+        tasks.kick_delivery()
+    assert len(task.enqueued) == 1
+    assert cache.calls == ["add", "add", "get"]  # B: refused, then reads the time once
+
+
+def test_no_message_is_committed_after_the_task_that_covers_it_has_run(kick):
+    """The coverage ends KICK_MARGIN_SECONDS before the task's run_after: a message
+    committed later asks again and gets a task of its own."""
+    task, cache, clock, forget = kick
+    tasks.kick_delivery()
+    run_after = task.enqueued[0].timestamp()
+    clock[0] = run_after - tasks.KICK_MARGIN_SECONDS - 0.001
+    tasks.kick_delivery()
+    assert len(task.enqueued) == 1 and cache.calls == ["add"]  # still covered
+    clock[0] = run_after - tasks.KICK_MARGIN_SECONDS
+    tasks.kick_delivery()  # no longer covered: asks (the key, 2 s, is still there)
+    assert cache.calls == ["add", "add", "get"] and len(task.enqueued) == 1
+    clock[0] = run_after + 0.001  # the task ran; the key has expired in the cache
+    from django.core.cache import cache as real
+
+    real.delete(tasks.KICK_KEY)
+    tasks.kick_delivery()
+    assert len(task.enqueued) == 2 and task.enqueued[1].timestamp() > run_after
+
+
+def test_a_key_without_a_time_gives_no_coverage(kick):
+    """A key written by the previous version (1): nothing enqueued, as before, and the
+    next message asks again."""
+    from django.core.cache import cache as real
+
+    task, cache, _clock, _forget = kick
+    real.set(tasks.KICK_KEY, 1, 60)
+    tasks.kick_delivery()
+    tasks.kick_delivery()
+    assert task.enqueued == [] and cache.calls == ["add", "get", "add", "get"]

@@ -378,11 +378,12 @@ def test_a_post_reads_the_settings_again_before_refusing_a_closed_state(client, 
     """The row kept for POSTs says "closed", but staff reopened registration meanwhile:
     the refusal is decided on a fresh read, and the person is registered."""
     from liberation.events.models import RegistrationSettings
+    from liberation.registrations import views
 
     ceremony = make_ceremony(capacity=5)
     stale = RegistrationSettings.objects.get(pk=ceremony.pk)
     stale.closes_at = timezone.now() - dt.timedelta(minutes=1)
-    cache.set(f"registrations:settings:{ceremony.pk}", stale, 60)
+    views.local.set(f"registrations:settings:{ceremony.pk}", stale, 60)
     assert client.post(url(ceremony), form(1)).status_code == 303
 
 
@@ -729,14 +730,14 @@ def form_pages_stored(monkeypatch):
     from liberation.registrations import views
 
     stored = []
-    real_set = views.cache.set
+    real_set = views.local.set
 
     def recording_set(key, value, timeout=None, **kwargs):
         if "form_page" in key:
             stored.append((key, timeout))
         return real_set(key, value, timeout, **kwargs)
 
-    monkeypatch.setattr(views.cache, "set", recording_set)
+    monkeypatch.setattr(views.local, "set", recording_set)
     return stored
 
 
@@ -772,6 +773,52 @@ def test_editors_get_their_own_form_page(
     # The editor's page (with the Wagtail user bar) is neither served from nor stored in
     # the cache.
     assert len(form_pages_stored) == 1
+
+
+def test_registering_post_asks_the_shared_cache_once(client, make_ceremony, monkeypatch):
+    """The page and the settings row come from the process (core/process_cache.py): the
+    only round trip to the shared cache is the one every node must see, the seats left
+    shown on the ceremony page (and the rate limits' counters, which every node shares).
+    Each process renders the form page itself, then serves it with each visitor's
+    token."""
+    from liberation.registrations import views
+
+    ceremony = make_ceremony(capacity=3)
+    client.get(url(ceremony))  # the form, as a browser does first
+    calls = []
+    for name in ("get", "set", "add", "delete", "get_many", "set_many"):
+        real = getattr(views.cache, name)
+        monkeypatch.setattr(
+            views.cache,
+            name,
+            lambda *a, _real=real, _name=name, **k: (
+                calls.append((_name, a[0])),
+                _real(*a, **k),
+            )[1],
+        )
+    other = Client(enforce_csrf_checks=True)
+    token = _token(text(other.get(url(ceremony))))
+    response = other.post(url(ceremony), {**form(), "csrfmiddlewaretoken": token})
+    assert response.status_code == 303
+    calls = [call for call in calls if not call[1].startswith("ratelimit:")]  # shared
+    assert calls == [("delete", f"registrations:seats_left:{ceremony.pk}")]
+
+
+def test_the_kept_page_is_never_changed_by_a_request(make_ceremony, english):
+    """Every caller gets its own copy of the kept page and settings row: a thread that
+    sets a fresh row on its page changes nobody else's."""
+    from liberation.registrations import views
+
+    ceremony = make_ceremony(capacity=3)
+    english(ceremony)
+    one = views.registration_page(ceremony.pk, "en", cached_settings=True)
+    two = views.registration_page(ceremony.pk, "en", cached_settings=True)
+    assert one is not two and one.registration is not two.registration
+    one.registration = None
+    one.registration_form_fields_changed = True
+    three = views.registration_page(ceremony.pk, "en", cached_settings=True)
+    assert three.registration is not None and three.registration.pk == ceremony.pk
+    assert not hasattr(three, "registration_form_fields_changed")
 
 
 def test_registering_post_only_writes(client, make_ceremony, django_assert_max_num_queries):
