@@ -40,8 +40,9 @@ VERSION_ATTRIBUTE = "_liberation_content_version"
 DEFAULT_TIMEOUT = 24 * 3600
 # Fragments, routes and sites: their keys carry the content version, so each process
 # keeps the ones it used last in front of the shared cache (core/process_cache.py).
-# A thousand entries of a few KB (at most ~30 MB): the header, footer and head of each
-# language, the bodies and cards of the pages read last.
+# A thousand entries: the header, footer and head of each language, the routes, bodies
+# and cards of the pages read last (the 98 demo pages, each read once: 818 entries,
+# 1.9 MB pickled, 8.4 KB at most; docs/benchmarks.md).
 front = VersionedFront(max_entries=1000)
 
 # Models whose changes show in cached fragments (besides every Page subclass): Wagtail's
