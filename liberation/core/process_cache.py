@@ -23,6 +23,9 @@ import threading
 import time
 import weakref
 
+from django.core.cache import cache
+
+LONG_ENOUGH = 24 * 3600  # a versioned entry: until the store is full, in practice
 _stores: "weakref.WeakSet[ProcessCache]" = weakref.WeakSet()
 
 
@@ -50,10 +53,6 @@ class ProcessCache:
             if key not in self._entries and len(self._entries) >= self._max_entries:
                 self._make_room(now)
             self._entries[key] = (now + timeout, value)
-
-    def delete(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -87,8 +86,6 @@ class VersionedFront:
         self.local = ProcessCache(max_entries)
 
     def get(self, key: str):
-        from django.core.cache import cache
-
         value = self.local.get(key)
         if value is None:
             value = cache.get(key)
@@ -97,10 +94,5 @@ class VersionedFront:
         return value
 
     def set(self, key: str, value, timeout: float) -> None:
-        from django.core.cache import cache
-
         cache.set(key, value, timeout)
         self.local.set(key, value, min(timeout, LONG_ENOUGH))
-
-
-LONG_ENOUGH = 24 * 3600  # a versioned entry: until the store is full, in practice

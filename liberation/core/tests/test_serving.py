@@ -138,3 +138,29 @@ def test_a_cached_route_still_names_its_page_for_the_shared_cache(client, articl
     assert key in first["xkey"].split()
     assert key in second["xkey"].split()
     assert set(second["xkey"].split()) >= {key, f"p{article.get_parent().pk}", "site"}
+
+
+def test_a_read_again_asks_the_shared_cache_nothing_and_serves_its_own_page(
+    client, article, monkeypatch
+):
+    """Routes and fragments carry the content version: each process keeps them in front
+    of the shared cache (core/process_cache.py), and every request gets its own copy of
+    the kept page (a request may set attributes on it)."""
+    from liberation.core import fragments, serving
+
+    client.get(article.url)
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key))
+    served = []
+    real_restrictions = serving._serve_restrictions
+    monkeypatch.setattr(
+        serving,
+        "_serve_restrictions",
+        lambda page, restrictions: served.append(page) or real_restrictions(page, restrictions),
+    )
+    assert client.get(article.url).status_code == 200
+    assert client.get(article.url).status_code == 200
+    assert [k for k in reads if k.startswith(("fragment:", "liberation:route:"))] == []
+    assert served[0] is not served[1] and served[0].pk == served[1].pk == article.pk
+    assert len(fragments.front.local) > 0
