@@ -98,11 +98,35 @@ def in_process(args) -> int:
     connection.rollback = end_of_transaction(original_rollback)
     run_id = uuid.uuid4().hex[:8]
     # cpu ms, wall ms, queries
-    figures = {"GET": ([], [], []), "POST": ([], [], []), "GET, cache emptied": ([], [], [])}
+    figures = {
+        "GET": ([], [], []),
+        "POST": ([], [], []),
+        "POST refused, full": ([], [], []),
+        "GET, cache emptied": ([], [], []),
+    }
     warm = 5
     # One client (its handler loads the middleware once, WhiteNoise's file scan included);
     # no cookies carried over: each pair is a new browser.
     client = Client(enforce_csrf_checks=True, SERVER_NAME="127.0.0.1")
+    def post(form_response, who: str):
+        token = re.search(
+            rb'name="csrfmiddlewaretoken" value="([^"]+)"', form_response.content
+        ).group(1)
+        return client.post(
+            path,
+            urllib.parse.urlencode(
+                {
+                    "csrfmiddlewaretoken": token.decode(),
+                    "given_name": "Camille",
+                    "surname": f"Rush{who}",
+                    "email": f"inproc-{who}@example.org",
+                    "consent": "on",
+                    "homepage": "",
+                }
+            ),
+            content_type="application/x-www-form-urlencoded",  # as browsers do
+        )
+
     with connection.execute_wrapper(counting):
         for n in range(requests + warm):
             client.cookies.clear()
@@ -114,23 +138,7 @@ def in_process(args) -> int:
                     response = client.get(path)
                     expected = 200
                 else:
-                    token = re.search(
-                        rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content
-                    ).group(1)
-                    response = client.post(
-                        path,
-                        urllib.parse.urlencode(
-                            {
-                                "csrfmiddlewaretoken": token.decode(),
-                                "given_name": "Camille",
-                                "surname": f"Rush{n}",
-                                "email": f"inproc-{run_id}-{n}@example.org",
-                                "consent": "on",
-                                "homepage": "",
-                            }
-                        ),
-                        content_type="application/x-www-form-urlencoded",  # as browsers do
-                    )
+                    response = post(response, f"{run_id}-{n}")
                     expected = 303
                 cpu = (time.process_time() - cpu_started) * 1000
                 wall = (time.perf_counter() - started) * 1000
@@ -143,10 +151,34 @@ def in_process(args) -> int:
                     figures[method][2].append(state["queries"])
             if not measured:
                 state["locked"].clear()
-        # The same GET with the cache emptied first: what a cache miss costs.
         from django.core.cache import cache
+        from django.db.models import F
 
         from liberation.core.process_cache import clear_all
+        from liberation.events.models import RegistrationSettings
+
+        # After a sell-out: the ceremony full, each new browser's POST refused (409, the
+        # form again with the person's answers and the waiting list offered), as the
+        # rush's last three quarters are.
+        RegistrationSettings.objects.filter(pk=ceremony).update(capacity=F("seats_taken"))
+        cache.clear()
+        clear_all()
+        for n in range(min(requests, 100) + warm):
+            client.cookies.clear()
+            form = client.get(path)
+            state["queries"] = 0
+            started, cpu_started = time.perf_counter(), time.process_time()
+            response = post(form, f"{run_id}-full-{n}")
+            cpu = (time.process_time() - cpu_started) * 1000
+            wall = (time.perf_counter() - started) * 1000
+            if response.status_code != 409:
+                print(f"POST {path} (full) answered {response.status_code}", file=sys.stderr)
+                return 1
+            if n >= warm:
+                figures["POST refused, full"][0].append(cpu)
+                figures["POST refused, full"][1].append(wall)
+                figures["POST refused, full"][2].append(state["queries"])
+        # The same GET with the cache emptied first: what a cache miss costs.
 
         for _n in range(min(requests, 30)):
             client.cookies.clear()
@@ -164,6 +196,7 @@ def in_process(args) -> int:
     print(f"in-process, {vendor}, {requests} GET + POST pairs (production settings)")
     for method, (cpu, wall, queries) in figures.items():
         key = method.lower().replace(", cache emptied", "_uncached")
+        key = key.replace(" refused, full", "_refused")
         summary[f"{key}_cpu_ms_mean"] = round(statistics.mean(cpu), 2)
         summary[f"{key}_cpu_ms_median"] = round(statistics.median(cpu), 2)
         summary[f"{key}_wall_ms_median"] = round(statistics.median(wall), 2)

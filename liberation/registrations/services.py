@@ -31,11 +31,14 @@ Status = Registration.Status
 
 
 class RegistrationError(Exception):
-    """A rule refused the request; `code` says which (the view maps it to a message)."""
+    """A rule refused the request; `code` says which (the view maps it to a message).
+    `ceremony`: the settings row as read fresh to decide, when it was (the view shows
+    the seats and state from it instead of reading it again)."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, *, ceremony: RegistrationSettings | None = None):
         super().__init__(code)
         self.code = code
+        self.ceremony = ceremony
 
 
 @dataclass(frozen=True)
@@ -139,15 +142,16 @@ def registration_create(
         ceremony=ceremony, asked=asked, companions=len(request.companions), now=now
     )
     if refusal:
-        raise RegistrationError(refusal)
+        raise RegistrationError(refusal, ceremony=ceremony)
     if (
         ceremony.mode != RegistrationSettings.Mode.DRAW
         and not seats_fit(ceremony, seats)
         and not request.join_waitlist
     ):
         if _already_registered(ceremony, request):
-            raise RegistrationError("already_registered")
-        raise RegistrationError("full")  # true at the read, a moment ago: no lock needed
+            raise RegistrationError("already_registered", ceremony=ceremony)
+        # True at the read, a moment ago: no lock needed.
+        raise RegistrationError("full", ceremony=ceremony)
     try:
         return _create_locked(ceremony=ceremony, request=request, page=page, now=now)
     except OperationalError as error:

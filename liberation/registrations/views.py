@@ -68,6 +68,8 @@ FORM_PAGE_CACHE_SECONDS = 5
 # the conditional update, or "form_changed" on the fresh read). Refusals re-read it.
 SETTINGS_POST_SECONDS = 1
 CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
+# Where the panel goes in the page kept around it for answers (`_answer_html`).
+PANEL_PLACEHOLDER = "@@registration-panel@@"
 # The form page, the ceremony page and the settings row a POST validates against: kept
 # in each process (core/process_cache.py), not in the shared cache, whose round trips
 # cost more than the rest of the hot path. Their lifetimes above bound how stale they are.
@@ -97,17 +99,25 @@ def settings_row(ceremony_id: int, *, cached: bool = False) -> RegistrationSetti
     A raw query (fields still converted by the model): the ORM spends more time
     compiling `filter(pk=…).first()` (0.23 ms on SQLite, 0.36 ms on PostgreSQL) than the
     database spends answering it."""
-    key = f"registrations:settings:{ceremony_id}"
     if cached:
-        row = local.get(key)
+        row = local.get(_settings_key(ceremony_id))
         if row is not None:
             return copy.copy(row)  # the kept one is shared by the process's threads
     table = connection.ops.quote_name(RegistrationSettings._meta.db_table)
     rows = RegistrationSettings.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [ceremony_id])
     row = next(iter(rows), None)
     if row is not None:
-        local.set(key, copy.copy(row), SETTINGS_POST_SECONDS)
+        settings_row_keep(row)
     return row
+
+
+def _settings_key(ceremony_id: int) -> str:
+    return f"registrations:settings:{ceremony_id}"
+
+
+def settings_row_keep(row: RegistrationSettings) -> None:
+    """Keep a row just read fresh for the next POSTs of this process (`settings_row`)."""
+    local.set(_settings_key(row.pk), copy.copy(row), SETTINGS_POST_SECONDS)
 
 
 def registration_page(
@@ -272,6 +282,29 @@ def _form_page_seconds(page: CeremonyPage, now: datetime) -> int:
     return max(seconds, 0)
 
 
+def _answer_html(request: HttpRequest, ceremony_id: int, context: dict) -> str:
+    """The form page again, with the person's answers and their errors or a refusal.
+
+    Only the panel (state, refusal, form) is the person's: the page around it is the
+    same for every anonymous visitor of this URL, so each process renders it at most
+    every few seconds (as the form page, `_form_page_key`) and puts each panel in it.
+    After a sell-out every POST is refused: the page around cost more than the rest."""
+    key = _form_page_key(request, ceremony_id)
+    if key is None:
+        return render_to_string("registrations/register.html", context, request)
+    form = context["form"]
+    error = bool(context["refusal"] or (form is not None and form.errors))  # the <title>
+    key = f"{key}:around:{int(error)}:{int(context['draw'])}"
+    around = local.get(key)
+    if around is None:
+        around = render_to_string(
+            "registrations/register.html", {**context, "panel": PANEL_PLACEHOLDER}, request
+        )
+        local.set(key, around, _form_page_seconds(context["page"], timezone.now()))
+    panel = render_to_string("registrations/_panel_body.html", context, request)
+    return around.replace(PANEL_PLACEHOLDER, panel, 1)
+
+
 def _with_csrf_token(request: HttpRequest, html: str) -> HttpResponse:
     # get_token() also sets the CSRF cookie on the response, as {% csrf_token %} does.
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
@@ -306,7 +339,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     def answer(status: int, **kwargs) -> HttpResponse:
         site_for_request(request)  # found once per host, not queried by every refusal
         context = panel_context(request, page, fresh=True, **kwargs)
-        return render(request, "registrations/register.html", context, status=status)
+        return HttpResponse(_answer_html(request, ceremony_id, context), status=status)
 
     if request.method == "GET":
         if key is None:
@@ -344,7 +377,13 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
             ceremony=ceremony, request=form.to_request(language=language), page=page
         )
     except RegistrationError as error:
-        read_fresh()  # the page shows the seats and settings as they are now
+        # The page shows the seats and settings as they are now: as the service has just
+        # read them, or read here.
+        if error.ceremony is not None:
+            page.registration = ceremony = error.ceremony
+            settings_row_keep(ceremony)
+        else:
+            read_fresh()
         if error.code == "full":
             # Offer the waiting list on the same form, still filled in (the field is
             # always there; this only shows it).

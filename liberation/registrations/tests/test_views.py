@@ -346,6 +346,82 @@ def test_refusals_do_not_look_the_site_up_each_time(client, make_ceremony, engli
     assert not [q for q in captured if '"wagtailcore_site"' in q["sql"]], captured.captured_queries
 
 
+def _without_token(html: str) -> str:
+    return html.replace(_token(html), "")
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "refusal"),
+    [
+        ("fr", "<title>Erreur – Inscription\u00a0: Cérémonie", "Il ne reste pas assez de places"),
+        ("en", "<title>Error – Registration: Ceremony", "There are not enough seats left"),
+    ],
+)
+def test_refusals_after_a_sell_out_share_the_page_around_never_the_panel(
+    make_ceremony, english, monkeypatch, lang, title, refusal
+):
+    """After a sell-out every POST is refused: each process renders the page around the
+    panel once (views._answer_html) and puts each person's panel in it. The answer is
+    the page a whole render gives, with that person's answers and nobody else's."""
+    from liberation.registrations import views
+
+    ceremony = make_ceremony(capacity=1)
+    english(ceremony)
+    service_register(ceremony, 1)
+    rendered = []
+    real = views.render_to_string
+    monkeypatch.setattr(
+        views,
+        "render_to_string",
+        lambda name, *a, **k: (rendered.append(name), real(name, *a, **k))[1],
+    )
+    first = Client(enforce_csrf_checks=True)
+    second = Client(enforce_csrf_checks=True)
+    answers = []
+    for n, browser in ((2, first), (3, second)):
+        token = _token(text(browser.get(url(ceremony, lang))))
+        response = browser.post(url(ceremony, lang), {**form(n), "csrfmiddlewaretoken": token})
+        assert response.status_code == 409
+        answers.append(text(response))
+    assert rendered.count("registrations/register.html") == 2  # the form page, the around
+    assert rendered.count("registrations/_panel_body.html") == 2  # one panel per refusal
+    one, two = answers
+    for html in answers:
+        assert title in html and refusal in html and "@@" not in html
+        assert 'id="id_join_waitlist"' in html and html.count('id="registration-form"') == 1
+    assert 'value="Jeanne2"' in one and "person2@example.org" in one
+    assert "Jeanne2" not in two and "person2@" not in two
+    assert 'value="Jeanne3"' in two and "person3@example.org" in two
+    # The same page as the whole render of this person's answer.
+    monkeypatch.setattr(views, "_form_page_key", lambda request, ceremony_id: None)
+    token = _token(text(second.get(url(ceremony, lang))))
+    whole = second.post(url(ceremony, lang), {**form(3), "csrfmiddlewaretoken": token})
+    assert whole.status_code == 409
+    assert _without_token(text(whole)) == _without_token(two)
+    assert Registration.objects.count() == 1
+
+
+def test_a_refusal_reads_the_settings_row_once(client, make_ceremony):
+    """The service decided "full" on a fresh read of the settings row: the page shows
+    the seats from that row, without reading it again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ceremony = make_ceremony(capacity=1)
+    service_register(ceremony, 1)
+    assert client.post(url(ceremony), form(2)).status_code == 409
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url(ceremony), form(3))
+    assert response.status_code == 409
+    reads = [
+        q
+        for q in captured
+        if q["sql"].startswith("SELECT") and '"events_registrationsettings"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
+    assert 'id="registration-full"' in text(response)
+
+
 @pytest.mark.parametrize(
     ("lang", "message"),
     [
