@@ -108,6 +108,7 @@ def in_process(args) -> int:
     # One client (its handler loads the middleware once, WhiteNoise's file scan included);
     # no cookies carried over: each pair is a new browser.
     client = Client(enforce_csrf_checks=True, SERVER_NAME="127.0.0.1")
+
     def post(form_response, who: str):
         token = re.search(
             rb'name="csrfmiddlewaretoken" value="([^"]+)"', form_response.content
