@@ -65,7 +65,7 @@ SEATS_CACHE_SECONDS = 5
 FORM_PAGE_CACHE_SECONDS = 5
 # A registering POST may validate against a settings row this old: it only chooses the
 # path, and the database re-checks everything the request depends on (services.py:
-# the conditional update, or "form_changed" on the fresh read). Refusals re-read it.
+# the conditional update, or "form_changed" on the fresh read). Refusals show a fresh one.
 SETTINGS_POST_SECONDS = 1
 CSRF_PLACEHOLDER = "@@registration-csrf-token@@"
 # Where the panel goes in the page kept around it for answers (`_answer_html`).
@@ -107,7 +107,7 @@ def settings_row(ceremony_id: int, *, cached: bool = False) -> RegistrationSetti
     rows = RegistrationSettings.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [ceremony_id])
     row = next(iter(rows), None)
     if row is not None:
-        settings_row_keep(row)
+        _keep_settings_row(row)
     return row
 
 
@@ -115,7 +115,7 @@ def _settings_key(ceremony_id: int) -> str:
     return f"registrations:settings:{ceremony_id}"
 
 
-def settings_row_keep(row: RegistrationSettings) -> None:
+def _keep_settings_row(row: RegistrationSettings) -> None:
     """Keep a row just read fresh for the next POSTs of this process (`settings_row`)."""
     local.set(_settings_key(row.pk), copy.copy(row), SETTINGS_POST_SECONDS)
 
@@ -329,9 +329,13 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
     ceremony = page.registration  # fresh for a GET, at most a second old for a POST
     state = page.registration_state()
 
-    def read_fresh() -> None:
+    def read_fresh(row: RegistrationSettings | None = None) -> None:
+        """The settings as they are now: `row`, just read by the service, or read here
+        (either is kept for this process's next POSTs)."""
         nonlocal ceremony, state
-        fresh = settings_row(ceremony_id)
+        if row is not None:
+            _keep_settings_row(row)
+        fresh = row or settings_row(ceremony_id)
         if fresh is not None:
             page.registration = ceremony = fresh
             state = page.registration_state()
@@ -377,13 +381,7 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
             ceremony=ceremony, request=form.to_request(language=language), page=page
         )
     except RegistrationError as error:
-        # The page shows the seats and settings as they are now: as the service has just
-        # read them, or read here.
-        if error.ceremony is not None:
-            page.registration = ceremony = error.ceremony
-            settings_row_keep(ceremony)
-        else:
-            read_fresh()
+        read_fresh(error.ceremony)  # the page shows the seats and settings as they are now
         if error.code == "full":
             # Offer the waiting list on the same form, still filled in (the field is
             # always there; this only shows it).
