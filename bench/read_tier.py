@@ -10,6 +10,8 @@ with the same DATABASE_URL (and REDIS_URL) in the environment:
    through Varnish; its bytes are written to a temporary folder served by nginx
    (nginx-light, its own configuration on a free port, two workers, `sendfile`).
 2. `wrk -t2 -c64 -d{--seconds}s` on each; the ratio Varnish / nginx (target ≥ 70 %).
+   Beside each phase (and the rush of 3), the CPU of every process by role
+   (bench/cpu_roles.py): where the two cores went.
 3. The same reads during a registration rush on another ceremony (the benchmark
    ceremony of `manage.py bench_ceremony --capacity {--rush-capacity}`, reset first):
    bench/registration_rush.py's rush (`--rush-attempts` new browsers, `--rush-concurrency`
@@ -53,6 +55,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu_roles  # noqa: E402 (bench/cpu_roles.py, next to this file)
 import registration_rush  # noqa: E402 (bench/registration_rush.py, next to this file)
 
 NGINX_CONF = """
@@ -329,10 +332,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         nginx, nginx_url = nginx_serving(body, Path(folder), args.nginx_port)
         try:
+            before = cpu_roles.snapshot()
             file = wrk(nginx_url, args.seconds)
+            file_cpu = cpu_roles.since(before)
             print(f"nginx (file): {file['rps']:.0f} req/s")
+            cpu_roles.print_share(file_cpu, "CPU by role, nginx")
+            before = cpu_roles.snapshot()
             tier = wrk(url, args.seconds)
+            tier_cpu = cpu_roles.since(before)
             print(f"Varnish (tier): {tier['rps']:.0f} req/s")
+            cpu_roles.print_share(tier_cpu, "CPU by role, the tier")
         finally:
             os.killpg(nginx.pid, 15)
             nginx.wait(timeout=10)
@@ -361,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             "rush_concurrency": rush["concurrency"],
             "rush_wall_s": rush["wall_s"],
             "rush_kept": reads["kept"],
+            "rush_cpu_by_role": rush["cpu_by_role"],
         }
         print(
             f"during the rush: Varnish (tier) {reads['rps']:.0f} req/s over {reads['runs']} "
@@ -385,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         "tier_non_2xx": tier["non_2xx"],
         "tier_p99_ms": tier["p99_ms"],
         "ratio": round(ratio, 3),
+        "nginx_cpu_by_role": file_cpu,
+        "tier_cpu_by_role": tier_cpu,
         **during,
         **visible,
         "load_before": " ".join(load_before),

@@ -28,7 +28,9 @@ DATABASE_URL) and checks what the answers promised:
 
 confirmed/s is measured from the first POST to the capacity-th 303 (or the last 303
 when fewer seats were taken). Server CPU per request comes from /proc/<pid>/stat of
-the processes listening on the port and their children.
+the processes listening on the port and their children; the CPU of every process on
+the machine during the rush, by role (nodes, Varnish, PostgreSQL, Redis, this client…),
+from bench/cpu_roles.py.
 
 The last line of output is one JSON object. Exit status: 0 when the run kept every
 promise (0 oversold, the counter equal to the seats held, 0 lost, 0 5xx, 0 transport
@@ -50,6 +52,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, below
 
+import cpu_roles  # noqa: E402
 from rush_http import (  # noqa: E402
     CLK_TCK,
     Browser,
@@ -425,11 +428,13 @@ def rush_run(args, base, pids: set[int], *, on_start=None, on_end=None) -> tuple
         edits.start()
 
     cpu_before, client_before = cpu_seconds(pids), time.process_time()
+    roles_before = cpu_roles.snapshot()
     if on_start is not None:
         on_start()
     results, wall = run_rush(args, base)
     if on_end is not None:
         on_end()
+    roles = cpu_roles.since(roles_before)
     stop_edits.set()
     if edits is not None:
         edits.join()
@@ -496,6 +501,7 @@ def rush_run(args, base, pids: set[int], *, on_start=None, on_end=None) -> tuple
         "client_cpu_s": round(client_cpu, 2),
         "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, requests), 2),
         "statuses": results.statuses,
+        "cpu_by_role": roles,
     }
     if editor is not None:
         summary.update(
@@ -559,6 +565,7 @@ def rush_print(args, summary: dict, details: dict) -> None:
         f"{summary['client_cpu_ms_per_request']} ms per request (this load generator, same cores)"
     )
     print(f"statuses            {summary['statuses']}")
+    cpu_roles.print_share(summary["cpu_by_role"], "CPU by role, the rush")
     for error in details["errors"][:5]:
         print(f"  {error}", file=sys.stderr)
 

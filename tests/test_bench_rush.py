@@ -3,6 +3,9 @@
 
 import http.server
 import importlib.util
+import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -210,3 +213,67 @@ def test_staff_editor_counts_refusals_and_reports_a_refused_login(server):
     wrong = rush.StaffEditor(server, ceremony=7, username="s", password="wrong", timeout=5)
     with pytest.raises(RuntimeError, match="admin login refused"):
         wrong.log_in()
+
+
+CPU_SPEC = importlib.util.spec_from_file_location(
+    "cpu_roles", Path(__file__).resolve().parent.parent / "bench" / "cpu_roles.py"
+)
+cpu_roles = importlib.util.module_from_spec(CPU_SPEC)
+CPU_SPEC.loader.exec_module(cpu_roles)
+
+
+def test_cpu_roles_name_each_process_of_the_topology():
+    role = cpu_roles.role_of
+    granian = "/srv/.venv/bin/python -m granian --interface wsgi liberation.wsgi:application"
+    assert role(1, "python", granian) == "app nodes (granian)"
+    assert role(1, "python", "python manage.py db_worker") == "task workers"
+    purge = "python manage.py db_worker --queue-name purge --interval 0.1"
+    assert role(1, "python", purge) == "purge worker"
+    assert role(1, "cache-main", "/usr/sbin/varnishd -F") == "varnish"
+    assert role(1, "postgres", "postgres: 15/main: postgres h_rush 127.0.0.1(1) idle") == (
+        "postgresql"
+    )
+    assert role(1, "redis-server", "redis-server 127.0.0.1:6379") == "redis"
+    assert role(1, "wrk", "wrk -t2 -c64 -d1s http://127.0.0.1:8300/") == "wrk"
+    assert role(1, "nginx", "nginx: worker process") == "nginx"
+    assert role(1, "bash", "bash") == "other"
+    assert role(os.getpid(), "python", granian) == "bench client"
+
+
+def _spin(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def test_cpu_roles_count_the_phase_only_and_a_process_started_in_it(monkeypatch):
+    marker = "cpu-roles-test-child"
+    monkeypatch.setattr(
+        cpu_roles, "ROLES", (("child", lambda pid, comm, args: marker in args), *cpu_roles.ROLES)
+    )
+    _spin(0.5)  # this process's CPU before the phase: not counted
+    before = cpu_roles.snapshot()
+    started = time.process_time()
+    # a process started during the phase, that spins 0.6 s of CPU and stays alive
+    spin = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass"
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"{spin}\nimport sys; sys.stdin.read()  # {marker}"],
+        stdin=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            _spin(0.05)
+            share = cpu_roles.since(before)
+            if share["roles"].get("child", 0) >= 0.55:
+                break
+        own = time.process_time() - started
+    finally:
+        child.communicate("")
+    assert 0.55 <= share["roles"]["child"] < 1.0  # the child's time, from zero
+    assert share["roles"]["bench client"] <= own + 0.1  # since the snapshot only
+    assert share["busy_s"] >= share["roles"]["child"]
+    assert share["wall_s"] > 0 and share["cores"] >= 1
+    # once ended, the child is in no role: its time is only in the machine's busy time
+    assert "child" not in cpu_roles.since(before)["roles"]
