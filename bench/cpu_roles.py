@@ -8,9 +8,12 @@ this benchmark's own client), read from /proc. Standard library only.
     cpu_roles.print_share(share)
 
 A process's CPU is `utime + stime` of /proc/<pid>/stat (all its threads). A process
-that started during the phase counts from zero; one that ended during it is missing
-from the roles, and so is the kernel's own work: both are in `unattributed_s`, the
-machine's busy time (/proc/stat) minus the roles' sum. bench/registration_rush.py and
+that started during the phase counts from zero. The children this process started and
+waited for (wrk) are their own role, from its `cutime + cstime`. The kernel's interrupt
+work (irq and softirq: the network's, on loopback too) is charged to no process: it is
+`interrupts_s`, from /proc/stat. What is left of the machine's busy time is
+`unattributed_s`: other processes that ended during the phase (a PostgreSQL backend
+closed with its connection). bench/registration_rush.py and
 bench/read_tier.py print it beside their figures.
 """
 
@@ -36,6 +39,9 @@ ROLES = (
 )
 
 
+ENDED_CHILDREN = "bench's ended children"
+
+
 def role_of(pid: int, comm: str, args: str) -> str:
     for role, test in ROLES:
         if test(pid, comm, args):
@@ -44,7 +50,9 @@ def role_of(pid: int, comm: str, args: str) -> str:
 
 
 def _processes() -> dict[int, tuple[str, int]]:
-    """{pid: (role, CPU ticks)} of every process readable now."""
+    """{pid: (role, CPU ticks)} of every process readable now, and under the pseudo-pid
+    -1 the CPU of this process's children that ended and were waited for (the `wrk`
+    runs it started: `cutime + cstime` of /proc/self/stat)."""
     found = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -58,21 +66,29 @@ def _processes() -> dict[int, tuple[str, int]]:
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat.rsplit(")", 1)[1].split()
         found[pid] = (role_of(pid, comm, args), int(fields[11]) + int(fields[12]))
+        if pid == os.getpid():
+            found[-1] = (ENDED_CHILDREN, int(fields[13]) + int(fields[14]))
     return found
 
 
 def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) ticks of all cores since boot, from /proc/stat's first line."""
+    """(busy, interrupts) ticks of all cores since boot, from /proc/stat's first line:
+    interrupts are the kernel's irq and softirq time (the network's, mostly), which no
+    process is charged for."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     # user nice system idle iowait irq softirq steal [guest guest_nice: already in user]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    return total - idle, total
+    busy = sum(values[:8]) - values[3] - values[4]
+    return busy, values[5] + values[6]
 
 
 def snapshot() -> dict:
-    busy, total = _machine_ticks()
-    return {"time": time.monotonic(), "processes": _processes(), "busy": busy, "total": total}
+    busy, interrupts = _machine_ticks()
+    return {
+        "time": time.monotonic(),
+        "processes": _processes(),
+        "busy": busy,
+        "interrupts": interrupts,
+    }
 
 
 def since(before: dict) -> dict:
@@ -86,12 +102,14 @@ def since(before: dict) -> dict:
         roles[role] = roles.get(role, 0) + max(0, spent)
     wall = after["time"] - before["time"]
     busy = (after["busy"] - before["busy"]) / CLK_TCK
+    interrupts = (after["interrupts"] - before["interrupts"]) / CLK_TCK
     seconds = {role: round(ticks / CLK_TCK, 2) for role, ticks in roles.items() if ticks}
     return {
         "wall_s": round(wall, 2),
         "cores": os.cpu_count(),
         "busy_s": round(busy, 2),
-        "unattributed_s": round(max(0.0, busy - sum(seconds.values())), 2),
+        "interrupts_s": round(interrupts, 2),
+        "unattributed_s": round(max(0.0, busy - interrupts - sum(seconds.values())), 2),
         "roles": dict(sorted(seconds.items(), key=lambda item: -item[1])),
     }
 
@@ -103,5 +121,9 @@ def print_share(share: dict, title: str = "CPU by role") -> None:
         f"{title}: {share['busy_s']:.2f} s busy of {capacity:.2f} s "
         f"({share['cores']} cores × {share['wall_s']:.2f} s, {share['busy_s'] / capacity:.0%})"
     )
-    for role, seconds in [*share["roles"].items(), ("unattributed", share["unattributed_s"])]:
+    rest = [
+        ("kernel irq/softirq", share["interrupts_s"]),
+        ("unattributed", share["unattributed_s"]),
+    ]
+    for role, seconds in [*share["roles"].items(), *rest]:
         print(f"  {role:<22} {seconds:7.2f} s  {seconds / capacity:5.1%}")

@@ -277,3 +277,12 @@ def test_cpu_roles_count_the_phase_only_and_a_process_started_in_it(monkeypatch)
     assert share["wall_s"] > 0 and share["cores"] >= 1
     # once ended, the child is in no role: its time is only in the machine's busy time
     assert "child" not in cpu_roles.since(before)["roles"]
+
+
+def test_cpu_roles_charge_the_children_that_ended_to_the_bench():
+    before = cpu_roles.snapshot()
+    spin = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass"
+    subprocess.run([sys.executable, "-c", spin], check=True)  # like one wrk run
+    share = cpu_roles.since(before)
+    assert 0.35 <= share["roles"][cpu_roles.ENDED_CHILDREN] < 1.0
+    assert share["interrupts_s"] >= 0 and share["unattributed_s"] >= 0
