@@ -9,12 +9,13 @@ this benchmark's own client), read from /proc. Standard library only.
 
 A process's CPU is `utime + stime` of /proc/<pid>/stat (all its threads). A process
 that started during the phase counts from zero. The children this process started and
-waited for (wrk) are their own role, from its `cutime + cstime`. The kernel's interrupt
-work (irq and softirq: the network's, on loopback too) is charged to no process: it is
-`interrupts_s`, from /proc/stat. What is left of the machine's busy time is
-`unattributed_s`: other processes that ended during the phase (a PostgreSQL backend
-closed with its connection). bench/registration_rush.py and
-bench/read_tier.py print it beside their figures.
+waited for (wrk) are their own role, from its `cutime + cstime`. What is left of the
+machine's busy time (/proc/stat) is `unattributed_s`: other processes that ended during
+the phase (a PostgreSQL backend closed with its connection), and the kernel's interrupt
+work done while no process ran. `interrupts_s` is the kernel's irq and softirq time
+(the network's, on loopback too), from /proc/stat: most of it is already inside the
+roles' time (charged to the process that was running), so it is shown apart, not added.
+bench/registration_rush.py and bench/read_tier.py print it beside their figures.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def since(before: dict) -> dict:
         "cores": os.cpu_count(),
         "busy_s": round(busy, 2),
         "interrupts_s": round(interrupts, 2),
-        "unattributed_s": round(max(0.0, busy - interrupts - sum(seconds.values())), 2),
+        "unattributed_s": round(max(0.0, busy - sum(seconds.values())), 2),
         "roles": dict(sorted(seconds.items(), key=lambda item: -item[1])),
     }
 
@@ -121,9 +122,7 @@ def print_share(share: dict, title: str = "CPU by role") -> None:
         f"{title}: {share['busy_s']:.2f} s busy of {capacity:.2f} s "
         f"({share['cores']} cores × {share['wall_s']:.2f} s, {share['busy_s'] / capacity:.0%})"
     )
-    rest = [
-        ("kernel irq/softirq", share["interrupts_s"]),
-        ("unattributed", share["unattributed_s"]),
-    ]
-    for role, seconds in [*share["roles"].items(), *rest]:
+    for role, seconds in [*share["roles"].items(), ("unattributed", share["unattributed_s"])]:
         print(f"  {role:<22} {seconds:7.2f} s  {seconds / capacity:5.1%}")
+    interrupts = share["interrupts_s"]
+    print(f"  of which the kernel's irq/softirq {interrupts:.2f} s ({interrupts / capacity:.1%})")
