@@ -18,6 +18,7 @@ TIER_TEST_PORTS=8340-8399 keeps every server of these tests within those ports
 (machines where port ranges are shared out); a free port anywhere otherwise.
 """
 
+import gzip
 import json
 import os
 import re
@@ -304,6 +305,47 @@ def test_two_clients_share_nothing_personal_through_varnish(tier):
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200  # from 127.0.0.1: allowed
+
+
+def get_as_browser(url: str) -> tuple[dict, bytes]:
+    """A GET with the Accept-Encoding of a browser; the body as it came."""
+    headers = {"Accept-Encoding": "gzip, deflate, br", "User-Agent": "read-tier-test"}
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=20) as response:
+        return response.headers, response.read()
+
+
+@pytest.mark.tier
+def test_pages_are_stored_compressed_for_browsers_and_plain_for_the_others(tier):
+    article = next(p for p in tier.sitemap_paths() if "cherbourg" in p and p.startswith("/fr/"))
+    for _ in range(2):  # the second reads are hits, one copy for each kind of client
+        headers, raw = get_as_browser(tier.base + article)
+        status, plain_headers, plain = get(tier.base + article)  # no Accept-Encoding
+    assert headers.get("X-Cache") == "hit" and plain_headers.get("X-Cache") == "hit"
+    assert headers.get("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in headers.get("Vary", "")
+    assert status == 200 and plain_headers.get("Content-Encoding") is None
+    assert gzip.decompress(raw).decode() == plain
+    assert len(raw) < len(plain.encode()) / 3
+    # A publish purges both copies.
+    title = "Cherbourg : les deux copies purgées"
+    new = tier.publish(title=title, slug="cherbourg-deux-copies")["url"]
+    committed = time.time()  # the publisher has exited: its commit is before this
+    assert wait_visible(tier.base + new, title, committed) <= VISIBLE_WITHIN
+    while title not in gzip.decompress(get_as_browser(tier.base + new)[1]).decode():
+        assert time.time() - committed <= VISIBLE_WITHIN, "the compressed copy stayed stale"
+        time.sleep(0.01)
+    # A passed answer (the registration form: a CSRF token, a cookie) is not compressed
+    # by the tier: that would cost every request.
+    ceremonies = [p for p in tier.sitemap_paths() if p.startswith("/fr/commemorations/")]
+    links = (
+        re.search(r'href="(/fr/r/inscription/\d+/)"', get(tier.base + p)[2]) for p in ceremonies
+    )
+    form = next(link for link in links if link).group(1)
+    headers, body = get_as_browser(tier.base + form)
+    assert headers.get("X-Cache") == "pass"
+    assert headers.get("Content-Encoding") is None
+    assert b'name="csrfmiddlewaretoken"' in body
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,26 @@ sub vcl_recv {
             return (pass);
         }
     }
+    # Two copies of a text page: compressed for the clients that accept gzip (every
+    # browser), plain for the others, so that neither is converted on each hit.
+    # Accept-Encoding is reduced to "gzip" or nothing: one variant per kind of client,
+    # not one per way of writing the header.
+    if (req.http.Accept-Encoding ~ "(?i)\bgzip\b"
+        && req.http.Accept-Encoding !~ "(?i)\bgzip\s*;\s*q\s*=\s*0(\.0*)?\s*(,|$)") {
+        set req.http.Accept-Encoding = "gzip";
+        set req.http.X-Gzip = "1";
+    } else {
+        unset req.http.Accept-Encoding;
+        unset req.http.X-Gzip;
+    }
     return (hash);
+}
+
+sub vcl_hash {
+    if (req.http.X-Gzip) {
+        hash_data("gzip");
+    }
+    # then the built-in vcl_hash: the URL and the host
 }
 
 sub vcl_backend_response {
@@ -83,6 +102,18 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         set beresp.ttl = 120s;
         return (deliver);
+    }
+    # Text is stored compressed, once per fetch, for the clients that accept gzip:
+    # browsers get a quarter of the bytes (the Cherbourg article: 6.3 KB instead of
+    # 26.8) and the cache copies a quarter per hit. The others' copy is stored plain
+    # (see vcl_recv). Passed answers (forms, private pages) are left as the application
+    # wrote them: compressing each would cost every request.
+    if (beresp.http.Content-Type ~ "^(text/|application/([a-z.+-]*\+)?(json|xml|javascript)|image/svg\+xml)") {
+        if (bereq.http.X-Gzip) {
+            set beresp.do_gzip = true;
+        } else {
+            set beresp.do_gunzip = true;
+        }
     }
     return (deliver);
 }
