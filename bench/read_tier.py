@@ -6,20 +6,25 @@ with the same DATABASE_URL (and REDIS_URL) in the environment:
 
     python bench/read_tier.py --base http://127.0.0.1:8080
 
-1. The Cherbourg article (first sitemap <loc> containing `--match`) is read once
-   through Varnish; its bytes are written to a temporary folder served by nginx
-   (nginx-light, its own configuration on a free port, two workers, `sendfile`).
-2. `wrk -t2 -c64 -d{--seconds}s` on each; the ratio Varnish / nginx (target ≥ 70 %).
-   Beside each phase (and the rush of 3), the CPU of every process by role
-   (bench/cpu_roles.py): where the two cores went.
+1. The Cherbourg article (first sitemap <loc> containing `--match`) is read through
+   Varnish twice: as browsers ask for it (`Accept-Encoding: gzip, deflate, br`: the
+   tier gives the copy it stored compressed) and without Accept-Encoding (the tier
+   decompresses it on the way out). Both answers' bytes are written to a temporary
+   folder served by nginx (nginx-light, its own configuration on a free port, two
+   workers, `sendfile`; the compressed one with `Content-Encoding: gzip`).
+2. `wrk -t2 -c64 -d{--seconds}s` on each, for each kind of client: the ratio Varnish /
+   nginx as browsers read (`ratio`, target ≥ 70 %) and without Accept-Encoding
+   (`ratio_identity`). Beside each phase (and the rush of 3), the CPU of every process
+   by role (bench/cpu_roles.py): where the two cores went.
 3. The same reads during a registration rush on another ceremony (the benchmark
    ceremony of `manage.py bench_ceremony --capacity {--rush-capacity}`, reset first):
    bench/registration_rush.py's rush (`--rush-attempts` new browsers, `--rush-concurrency`
    at a time, through the tier: Varnish passes the forms and POSTs to the nodes) runs
    in this process while `wrk` reads the article through Varnish in 1-second runs, one
-   after the other, until the rush is over. Reads req/s during the rush, their ratio to
-   nginx (target ≥ 50 %), confirmed/s (target ≥ 500) and the seats counted after
-   (0 oversold). `--rush-attempts 0` skips it. The nodes must not rate-limit the
+   after the other, until the rush is over, as browsers do (Accept-Encoding). Reads
+   req/s during the rush, their ratio to nginx serving the same bytes (target ≥ 50 %),
+   confirmed/s (target ≥ 500) and the seats counted after (0 oversold).
+   `--rush-attempts 0` skips it. The nodes must not rate-limit the
    rush's single address: `REGISTRATION_RATE_LIMIT=0` in `make serve`'s environment.
 4. `--publishes 100` title changes of the article, published in this process with
    Wagtail (revision, publish: the purge goes through the task queue and the purge
@@ -73,13 +78,25 @@ http {{
         listen 127.0.0.1:{port};
         root {folder}/www;
         location / {{ try_files /page.html =404; }}
+        location /gzip {{
+            default_type text/html;
+            add_header Content-Encoding gzip;
+            add_header Vary Accept-Encoding;
+            try_files /page.html.gz =404;
+        }}
     }}
 }}
 """
 
 
-def fetch(url: str, timeout: float = 10) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(url, headers={"User-Agent": "read-tier-bench"})
+# What every browser sends; wrk sends no Accept-Encoding unless told.
+BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def fetch(url: str, timeout: float = 10, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    """One GET; the body as it came (not decompressed)."""
+    headers = {"User-Agent": "read-tier-bench", **(headers or {})}
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
@@ -104,9 +121,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wrk(url: str, seconds: int) -> dict:
+def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+    options = [f"--header={name}: {value}" for name, value in (headers or {}).items()]
     out = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", *options, url],
         capture_output=True,
         text=True,
         check=True,
@@ -142,7 +160,8 @@ def ceremony_reset(capacity: int) -> int:
 
 
 def reads_during_rush(args, url: str) -> dict:
-    """wrk on `url` in 1-second runs while bench/registration_rush.py's rush runs."""
+    """wrk on `url` in 1-second runs, as browsers read (Accept-Encoding), while
+    bench/registration_rush.py's rush runs."""
     ceremony = ceremony_reset(args.rush_capacity)
     rush_args = registration_rush.parse(
         [
@@ -178,7 +197,7 @@ def reads_during_rush(args, url: str) -> dict:
     started.wait()
     runs, reads_started = [], time.monotonic()
     while not ended.is_set():  # the last run may end up to a second after the rush
-        runs.append(wrk(url, 1))
+        runs.append(wrk(url, 1, BROWSER))
     reads_wall = time.monotonic() - reads_started
     thread.join()
     if "error" in outcome:
@@ -199,11 +218,16 @@ def reads_during_rush(args, url: str) -> dict:
     }
 
 
-def nginx_serving(body: bytes, folder: Path, port: int = 0) -> tuple[subprocess.Popen, str]:
+def nginx_serving(
+    body: bytes, gzipped: bytes, folder: Path, port: int = 0
+) -> tuple[subprocess.Popen, str]:
+    """nginx serving `body` at / and the `gzipped` bytes at /gzip (with
+    `Content-Encoding: gzip`), from files; its URL."""
     folder.chmod(0o755)  # nginx's workers run as another user
     (folder / "www").mkdir(mode=0o755)
-    (folder / "www" / "page.html").write_bytes(body)
-    (folder / "www" / "page.html").chmod(0o644)
+    for name, data in (("page.html", body), ("page.html.gz", gzipped)):
+        (folder / "www" / name).write_bytes(data)
+        (folder / "www" / name).chmod(0o644)
     port = port or free_port()
     conf = folder / "nginx.conf"
     conf.write_text(NGINX_CONF.format(folder=folder, port=port), encoding="utf-8")
@@ -329,24 +353,37 @@ def main(argv: list[str] | None = None) -> int:
     fetch(url)
     status, headers, body = fetch(url)
     print(f"{url}: {status}, {len(body)} bytes, X-Cache {headers.get('X-Cache')}")
+    fetch(url, headers=BROWSER)
+    _status, browser_headers, browser_body = fetch(url, headers=BROWSER)
+    encoding = browser_headers.get("Content-Encoding")
+    print(f"as browsers read it: {len(browser_body)} bytes, Content-Encoding {encoding}")
+    phases = {}
     with tempfile.TemporaryDirectory() as folder:
-        nginx, nginx_url = nginx_serving(body, Path(folder), args.nginx_port)
+        nginx, nginx_url = nginx_serving(body, browser_body, Path(folder), args.nginx_port)
+        # nginx serves the bytes the tier gives each kind of client, from a file.
+        targets = {
+            "identity": (nginx_url, url, None),
+            "browser": (nginx_url + ("gzip" if encoding == "gzip" else ""), url, BROWSER),
+        }
         try:
-            before = cpu_roles.snapshot()
-            file = wrk(nginx_url, args.seconds)
-            file_cpu = cpu_roles.since(before)
-            print(f"nginx (file): {file['rps']:.0f} req/s")
-            cpu_roles.print_share(file_cpu, "CPU by role, nginx")
-            before = cpu_roles.snapshot()
-            tier = wrk(url, args.seconds)
-            tier_cpu = cpu_roles.since(before)
-            print(f"Varnish (tier): {tier['rps']:.0f} req/s")
-            cpu_roles.print_share(tier_cpu, "CPU by role, the tier")
+            for kind, (file_url, tier_url, request_headers) in targets.items():
+                for server, target in (("nginx", file_url), ("tier", tier_url)):
+                    before = cpu_roles.snapshot()
+                    result = wrk(target, args.seconds, request_headers)
+                    result["cpu"] = cpu_roles.since(before)
+                    phases[kind, server] = result
+                    print(f"{kind}: {server} {result['rps']:.0f} req/s")
+                    cpu_roles.print_share(result["cpu"], f"CPU by role, {kind}, {server}")
         finally:
             os.killpg(nginx.pid, 15)
             nginx.wait(timeout=10)
+    file, tier = phases["browser", "nginx"], phases["browser", "tier"]
     ratio = tier["rps"] / file["rps"]
-    print(f"ratio: {ratio:.1%} (target ≥ 70 %)")
+    ratio_identity = phases["identity", "tier"]["rps"] / phases["identity", "nginx"]["rps"]
+    print(
+        f"ratio, as browsers read (Accept-Encoding, {len(browser_body)} bytes): {ratio:.1%} "
+        f"(target ≥ 70 %); without Accept-Encoding ({len(body)} bytes): {ratio_identity:.1%}"
+    )
     during = {}
     if args.rush_attempts:
         reads = reads_during_rush(args, url)
@@ -390,13 +427,18 @@ def main(argv: list[str] | None = None) -> int:
         "bench": "read_tier",
         "url": urllib.parse.urlsplit(url).path,
         "bytes": len(body),
+        "browser_bytes": len(browser_body),
+        "browser_encoding": encoding,
         "nginx_rps": round(file["rps"]),
         "tier_rps": round(tier["rps"]),
         "tier_non_2xx": tier["non_2xx"],
         "tier_p99_ms": tier["p99_ms"],
         "ratio": round(ratio, 3),
-        "nginx_cpu_by_role": file_cpu,
-        "tier_cpu_by_role": tier_cpu,
+        "nginx_identity_rps": round(phases["identity", "nginx"]["rps"]),
+        "tier_identity_rps": round(phases["identity", "tier"]["rps"]),
+        "tier_identity_non_2xx": phases["identity", "tier"]["non_2xx"],
+        "ratio_identity": round(ratio_identity, 3),
+        "cpu_by_role": {f"{kind}_{server}": r["cpu"] for (kind, server), r in phases.items()},
         **during,
         **visible,
         "load_before": " ".join(load_before),
