@@ -348,6 +348,27 @@ def test_pages_are_stored_compressed_for_browsers_and_plain_for_the_others(tier)
     assert b'name="csrfmiddlewaretoken"' in body
 
 
+@pytest.mark.tier
+def test_a_reader_who_has_the_page_gets_a_304_from_the_tier(tier):
+    article = next(p for p in tier.sitemap_paths() if "cherbourg" in p and p.startswith("/fr/"))
+    for accept in ("gzip, deflate, br", None):  # the compressed copy, the plain one
+        headers = {"User-Agent": "read-tier-test"}
+        if accept:
+            headers["Accept-Encoding"] = accept
+        for _ in range(2):
+            request = urllib.request.Request(tier.base + article, headers=headers)
+            with urllib.request.urlopen(request, timeout=20) as response:
+                etag, cached = response.headers["ETag"], response.headers["X-Cache"]
+        assert etag and cached == "hit", (accept, etag, cached)
+        request = urllib.request.Request(
+            tier.base + article, headers={**headers, "If-None-Match": etag}
+        )
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=20)
+        assert answer.value.code == 304, accept
+        assert answer.value.headers["X-Cache"] == "hit" and answer.value.read() == b""
+
+
 @pytest.fixture(scope="module")
 def two_nodes(tmp_path_factory):
     database, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")

@@ -18,6 +18,11 @@ Public URL classes: Wagtail's pages, the feeds, the sitemap and robots.txt, the 
 (pages, iCal, RSS/Atom, open data, API), the map and its data, the search pages and the
 search, communes and OpenAPI answers, the public collection.
 
+A shareable response also gets an `ETag` (a hash of its content) unless the view set
+one: readers' browsers ask again each time (`max-age=0`), and with the validator the
+tier (or the app itself, without a tier) answers a reader who already has the page
+with a 304 and no body. A publish changes the content, hence the ETag.
+
 Keys (`xkey` header, space-separated; purged by `core/purge.py` through the queue):
 
 - `site` on every public response: purged by a change of settings, snippets, images,
@@ -54,7 +59,7 @@ import contextvars
 from django.conf import settings
 from django.db.models.signals import post_init
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 DEFAULT_SECONDS = 120
 MAX_PAGE_KEYS = 300
@@ -205,6 +210,10 @@ def headers_apply(request: HttpRequest, response: HttpResponse, collected: set[s
         max_age = {} if "max-age" in existing else {"max_age": 0}
         patch_cache_control(response, public=True, s_maxage=seconds(), **max_age)
         response[HEADER] = " ".join(response_keys(request, collected))
+        if not response.has_header("ETag"):
+            # Browsers ask again each time (max-age=0): with a validator the tier
+            # answers a reader who has the page already with a bodiless 304.
+            set_response_etag(response)
         return
     if HEADER in response:
         del response[HEADER]
@@ -231,4 +240,7 @@ class SurrogateMiddleware:
         finally:
             _collector.reset(token)
         headers_apply(request, response, collected)
+        if response.has_header(HEADER) and response.has_header("ETag"):
+            # Without a shared cache in front (`make run`), the app answers the 304.
+            return get_conditional_response(request, etag=response["ETag"], response=response)
         return response

@@ -274,6 +274,27 @@ def test_a_purge_that_fails_at_the_commit_goes_to_the_queue(
     assert f"p{article.pk}" in retries[0]["keys"] and retries[0]["attempt"] == 2
 
 
+def test_a_reader_who_has_the_page_gets_a_304_until_it_changes(client, article, ceremony):
+    """Shareable answers carry an ETag: a browser that asks again (max-age=0) with it is
+    answered 304 without a body, by the tier or, without one, by the app; a publish
+    changes the page and its ETag. Personal answers carry none."""
+    for url in public_urls(article, ceremony):
+        assert client.get(url).has_header("ETag"), url
+    first = client.get(article.url)
+    etag = first["ETag"]
+    again = client.get(article.url, headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag and public(again)
+    article.title = "Cherbourg, titre corrigé"
+    article.save_revision().publish()
+    changed = client.get(article.url, headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "Cherbourg, titre corrigé" in changed.content.decode()
+    for url in private_urls(ceremony):
+        response = client.get(url, headers={"if-none-match": "*"})
+        assert response.status_code == 200 and not response.has_header("ETag"), url
+
+
 def test_a_view_keeps_its_own_browser_lifetime(client):
     """The communes API says how long browsers keep it; the shared cache adds its own."""
     response = client.get(reverse("api_communes") + "?q=cher")
