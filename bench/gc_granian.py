@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from read_tier import fetch, find_page, free_port  # noqa: E402 (bench/, next to this file)
+from read_tier import fetch, find_page, free_port, wrk  # noqa: E402 (bench/, next to this file)
 
 ROOT = Path(__file__).resolve().parent.parent
 UNFROZEN = "import gc\nfrom liberation.wsgi import application  # noqa: F401\ngc.unfreeze()\n"
@@ -45,6 +44,7 @@ request = function()
   return wrk.format("GET", wrk.path .. "&bench=" .. math.random(1, 1e9) .. "-" .. counter)
 end
 """
+FIGURES = ("rps", "p50_ms", "p99_ms", "max_ms")
 SIDES = {"frozen": "liberation.wsgi:application", "not frozen": "unfrozen_wsgi:application"}
 
 
@@ -99,31 +99,6 @@ def stop_node(node: subprocess.Popen) -> None:
         node.wait()
 
 
-def to_ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def wrk_latency(url: str, seconds: int, connections: int, script: Path) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    unit = r"([\d.]+)(us|ms|s|m)\b"
-    stats = re.search(rf"Latency\s+{unit}\s+{unit}\s+{unit}", out)
-    p50 = re.search(rf"50%\s+{unit}", out)
-    p99 = re.search(rf"99%\s+{unit}", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": round(to_ms(*p50.groups()), 1),
-        "p99_ms": round(to_ms(*p99.groups()), 1),
-        "max_ms": round(to_ms(stats.group(5), stats.group(6)), 1),
-        "non_2xx": int(errors.group(1)) if errors else 0,
-    }
-
-
 def run_side(side: str, folder: Path, args, path: str | None) -> tuple[dict, str]:
     port = free_port()
     node = start_node(SIDES[side], port, folder)
@@ -139,7 +114,11 @@ def run_side(side: str, folder: Path, args, path: str | None) -> tuple[dict, str
             status = fetch(f"{url}&warm={n}")[0]
             if status != 200:
                 raise SystemExit(f"{url}: {status}")
-        return wrk_latency(url, args.seconds, args.connections, folder / "unique.lua"), path
+        result = wrk(
+            url, args.seconds, threads=1, connections=args.connections, script=folder / "unique.lua"
+        )
+        figures = {key: round(result[key], 1) for key in FIGURES}
+        return {**figures, "non_2xx": result["non_2xx"]}, path
     finally:
         stop_node(node)
 
@@ -172,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"bench": "gc_granian", "path": path, "pairs": args.pairs}
     for side, results in runs.items():
         key = side.replace(" ", "_")
-        for figure in ("rps", "p50_ms", "p99_ms", "max_ms"):
+        for figure in FIGURES:
             values = [r[figure] for r in results]
             summary[f"{key}_{figure}"] = values
             summary[f"{key}_{figure}_median"] = round(statistics.median(values), 1)

@@ -121,25 +121,45 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wrk(url: str, seconds: int, headers: dict | None = None) -> dict:
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+MEASURE = r"([\d.]+)(us|ms|s|m)\b"
+
+
+def _ms(found: re.Match | None, group: int = 1) -> float | None:
+    return float(found.group(group)) * UNITS_MS[found.group(group + 1)] if found else None
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    headers: dict | None = None,
+    *,
+    threads: int = 2,
+    connections: int = 64,
+    script: Path | None = None,
+) -> dict:
+    """One `wrk --latency` run: req/s, requests, seconds, non-2xx/3xx answers, and the
+    latency's p50, p99 and max in ms (also used by bench/gc_granian.py)."""
     options = [f"--header={name}: {value}" for name, value in (headers or {}).items()]
+    if script is not None:
+        options += ["-s", str(script)]
     out = subprocess.run(
-        ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", *options, url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *options, url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
+    done = re.search(r"(\d+) requests in " + MEASURE, out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     return {
-        "rps": rate,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "requests": int(done.group(1)),
-        "seconds": float(done.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60}[done.group(3)],
+        "seconds": _ms(done, 2) / 1000,
         "non_2xx": int(errors.group(1)) if errors else 0,
-        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
+        "p50_ms": _ms(re.search(r"50%\s+" + MEASURE, out)),
+        "p99_ms": _ms(re.search(r"99%\s+" + MEASURE, out)),
+        # the thread stats' line: average, standard deviation, max
+        "max_ms": _ms(re.search(rf"Latency\s+{MEASURE}\s+{MEASURE}\s+{MEASURE}", out), 5),
     }
 
 

@@ -286,3 +286,49 @@ def test_cpu_roles_charge_the_children_that_ended_to_the_bench():
     share = cpu_roles.since(before)
     assert 0.35 <= share["roles"][cpu_roles.ENDED_CHILDREN] < 1.0
     assert share["interrupts_s"] >= 0 and share["unattributed_s"] >= 0
+
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8300/
+  2 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.52ms    2.10ms    1.20s    91.23%
+    Req/Sec    20.1k     1.2k   23.0k    70.00%
+  Latency Distribution
+     50%  812.00us
+     75%    1.50ms
+     90%    2.80ms
+     99%   10.20ms
+  400123 requests in 10.04s, 2.34GB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:  39852.10
+"""
+
+
+def test_wrk_output_is_read_in_milliseconds_whatever_its_units(monkeypatch):
+    """bench/read_tier.py's wrk run (also gc_granian.py's): each unit wrk prints."""
+    spec = importlib.util.spec_from_file_location(
+        "read_tier", Path(__file__).resolve().parent.parent / "bench" / "read_tier.py"
+    )
+    read_tier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(read_tier)
+    commands = []
+
+    def run(command, **kwargs):
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout=WRK_OUTPUT)
+
+    monkeypatch.setattr(read_tier.subprocess, "run", run)
+    result = read_tier.wrk(
+        "http://x/", 10, {"Accept-Encoding": "gzip"}, threads=1, script=Path("u.lua")
+    )
+    assert result == {
+        "rps": 39852.1,
+        "requests": 400123,
+        "seconds": 10.04,
+        "non_2xx": 3,
+        "p50_ms": 0.812,
+        "p99_ms": 10.2,
+        "max_ms": 1200.0,
+    }
+    assert commands[0][:4] == ["wrk", "-t1", "-c64", "-d10s"]
+    assert "--header=Accept-Encoding: gzip" in commands[0] and "u.lua" in commands[0]
