@@ -106,8 +106,10 @@ sub vcl_backend_response {
     # Text is stored compressed, once per fetch, for the clients that accept gzip:
     # browsers get a quarter of the bytes (the Cherbourg article: 6.3 KB instead of
     # 26.8) and the cache copies a quarter per hit. The others' copy is stored plain
-    # (see vcl_recv). Passed answers (forms, private pages) are left as the application
-    # wrote them: compressing each would cost every request.
+    # (X-Gzip, set in vcl_recv: Varnish asks the nodes for gzip whatever the client
+    # accepts, so bereq's own Accept-Encoding cannot tell). Passed answers (forms,
+    # private pages) are left as the application wrote them: compressing each would
+    # cost every request.
     if (beresp.http.Content-Type ~ "^(text/|application/([a-z.+-]*\+)?(json|xml|javascript)|image/svg\+xml)") {
         if (bereq.http.X-Gzip) {
             set beresp.do_gzip = true;
