@@ -15,7 +15,8 @@ with the same DATABASE_URL (and REDIS_URL) in the environment:
 2. `wrk -t2 -c64 -d{--seconds}s` on each, for each kind of client: the ratio Varnish /
    nginx as browsers read (`ratio`, target ≥ 70 %) and without Accept-Encoding
    (`ratio_identity`). Beside each phase (and the rush of 3), the CPU of every process
-   by role (bench/cpu_roles.py): where the two cores went.
+   by role (bench/cpu_roles.py): where the two cores went; for these phases also the
+   server's and wrk's CPU per request (`cpu_us_per_request`).
 3. The same reads during a registration rush on another ceremony (the benchmark
    ceremony of `manage.py bench_ceremony --capacity {--rush-capacity}`, reset first):
    bench/registration_rush.py's rush (`--rush-attempts` new browsers, `--rush-concurrency`
@@ -391,8 +392,18 @@ def main(argv: list[str] | None = None) -> int:
                     before = cpu_roles.snapshot()
                     result = wrk(target, args.seconds, request_headers)
                     result["cpu"] = cpu_roles.since(before)
+                    roles = result["cpu"]["roles"]
+                    role = "varnish" if server == "tier" else "nginx"
+                    # CPU per request: the server's, and wrk's (the bench's ended children)
+                    result["server_us"], result["wrk_us"] = (
+                        round(roles.get(name, 0.0) * 1e6 / max(1, result["requests"]), 1)
+                        for name in (role, cpu_roles.ENDED_CHILDREN)
+                    )
                     phases[kind, server] = result
-                    print(f"{kind}: {server} {result['rps']:.0f} req/s")
+                    print(
+                        f"{kind}: {server} {result['rps']:.0f} req/s; CPU a request: "
+                        f"{role} {result['server_us']} µs, wrk {result['wrk_us']} µs"
+                    )
                     cpu_roles.print_share(result["cpu"], f"CPU by role, {kind}, {server}")
         finally:
             os.killpg(nginx.pid, 15)
@@ -459,6 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         "tier_identity_non_2xx": phases["identity", "tier"]["non_2xx"],
         "ratio_identity": round(ratio_identity, 3),
         "cpu_by_role": {f"{kind}_{server}": r["cpu"] for (kind, server), r in phases.items()},
+        "cpu_us_per_request": {
+            f"{kind}_{server}": {"server": r["server_us"], "wrk": r["wrk_us"]}
+            for (kind, server), r in phases.items()
+        },
         **during,
         **visible,
         "load_before": " ".join(load_before),
