@@ -274,7 +274,6 @@ def test_cpu_roles_count_the_phase_only_and_a_process_started_in_it(monkeypatch)
     assert 0.55 <= share["roles"]["child"] < 1.0  # the child's time, from zero
     assert share["roles"]["bench client"] <= own + 0.1  # since the snapshot only
     assert share["busy_s"] >= share["roles"]["child"]
-    assert share["wall_s"] > 0 and share["cores"] >= 1
     # once ended, the child is in no role: its time is only in the machine's busy time
     assert "child" not in cpu_roles.since(before)["roles"]
 
@@ -285,7 +284,6 @@ def test_cpu_roles_charge_the_children_that_ended_to_the_bench():
     subprocess.run([sys.executable, "-c", spin], check=True)  # like one wrk run
     share = cpu_roles.since(before)
     assert 0.35 <= share["roles"][cpu_roles.ENDED_CHILDREN] < 1.0
-    assert share["interrupts_s"] >= 0 and share["unattributed_s"] >= 0
 
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8300/
