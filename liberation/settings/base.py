@@ -106,6 +106,10 @@ TEMPLATES = [
     },
 ]
 
+# Plain <input> widgets written in Python, the rest through Django's templates
+# (liberation/core/form_renderer.py).
+FORM_RENDERER = "liberation.core.form_renderer.Renderer"
+
 WSGI_APPLICATION = "liberation.wsgi.application"
 
 # Database: SQLite by default, anything dj-database-url reads through DATABASE_URL.
