@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -137,7 +137,7 @@ def registration_create(
         if created is not None:
             return created
     asked = form_settings(ceremony)  # what the request was validated against
-    ceremony = RegistrationSettings.objects.get(pk=ceremony.pk)
+    ceremony, registered = _fresh_and_registered(ceremony.pk, request)
     refusal = request_refusal(
         ceremony=ceremony, asked=asked, companions=len(request.companions), now=now
     )
@@ -148,7 +148,7 @@ def registration_create(
         and not seats_fit(ceremony, seats)
         and not request.join_waitlist
     ):
-        if _already_registered(ceremony, request):
+        if registered:
             raise RegistrationError("already_registered", ceremony=ceremony)
         # True at the read, a moment ago: no lock needed.
         raise RegistrationError("full", ceremony=ceremony)
@@ -216,6 +216,37 @@ def _already_registered(ceremony: RegistrationSettings, request: RegistrationReq
     return active.filter(email=request.email.strip().lower()).exists() or bool(
         key and active.filter(identity_key=key).exists()
     )
+
+
+def _fresh_and_registered(
+    ceremony_id: int, request: RegistrationRequest
+) -> tuple[RegistrationSettings, bool]:
+    """The settings row as it is now, and whether the person holds an active registration
+    for it (`_already_registered`), in one raw query: after a sell-out every POST comes
+    here to be refused, and the ORM compiled a get() and an exists() for longer than the
+    database took to answer them. Raises RegistrationSettings.DoesNotExist as get()."""
+    quote = connection.ops.quote_name
+    field = Registration._meta.get_field
+    registration = {name: quote(field(name).column) for name in ("ceremony", "status", "email")}
+    screened = quote(RegistrationSettings._meta.get_field("screening_required").column)
+    active = ", ".join(["%s"] * len(Registration.ACTIVE))
+    sql = (
+        f"SELECT s.*, EXISTS (SELECT 1 FROM {quote(Registration._meta.db_table)} r"
+        f" WHERE r.{registration['ceremony']} = s.id AND r.{registration['status']} IN ({active})"
+        f" AND (r.{registration['email']} = %s OR (s.{screened}"
+        f" AND r.{quote(field('identity_key').column)} = %s))) AS already_registered"
+        f" FROM {quote(RegistrationSettings._meta.db_table)} s WHERE s.id = %s"
+    )
+    params = [
+        *(status.value for status in Registration.ACTIVE),
+        request.email.strip().lower(),
+        identity_key(request.registrant),
+        ceremony_id,
+    ]
+    row = next(iter(RegistrationSettings.objects.raw(sql, params)), None)
+    if row is None:
+        raise RegistrationSettings.DoesNotExist
+    return row, bool(row.already_registered)
 
 
 def _create_locked(

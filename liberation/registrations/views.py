@@ -145,21 +145,25 @@ def registration_page(
 
 def personal_data_url(request: HttpRequest | None) -> str:
     """The personal-data notice in the request's language: cached per host, language and
-    content version (three queries and the page tree otherwise, on every form shown)."""
+    content version (three queries and the page tree otherwise, on every form shown),
+    and kept by the process as long as the form page (FORM_PAGE_CACHE_SECONDS), which
+    shows it: a refusal then reads no content version."""
     from liberation.core.models import FooterSettings
 
     if request is None:
         return ""
-    key = (
-        f"registrations:personal_data_url:{request.get_host()}:{language_of(request)}:"
-        f"{content_version(request=request)}"
-    )
+    place = f"{request.get_host()}:{language_of(request)}"
+    url = local.get(f"registrations:personal_data_url:{place}")
+    if url is not None:
+        return url
+    key = f"registrations:personal_data_url:{place}:{content_version(request=request)}"
     url = cache.get(key)
     if url is None:
         site = site_for_request(request)
         page = FooterSettings.for_site(site).personal_data_page if site else None
         url = (page.localized.get_url(request=request) or "") if page else ""
         cache.set(key, url, fragments.timeout())
+    local.set(f"registrations:personal_data_url:{place}", url, FORM_PAGE_CACHE_SECONDS)
     return url
 
 
@@ -291,12 +295,14 @@ def _answer_html(request: HttpRequest, ceremony_id: int, context: dict) -> str:
     After a sell-out every POST is refused: the page around cost more than the rest."""
     key = _form_page_key(request, ceremony_id)
     if key is None:
+        site_for_request(request)  # found once per host, not queried by every refusal
         return render_to_string("registrations/register.html", context, request)
     form = context["form"]
     error = bool(context["refusal"] or (form is not None and form.errors))  # the <title>
     key = f"{key}:around:{int(error)}:{int(context['draw'])}"
     around = local.get(key)
     if around is None:
+        site_for_request(request)
         around = render_to_string(
             "registrations/register.html", {**context, "panel": PANEL_PLACEHOLDER}, request
         )
@@ -341,7 +347,6 @@ def register(request: HttpRequest, ceremony_id: int) -> HttpResponse:
             state = page.registration_state()
 
     def answer(status: int, **kwargs) -> HttpResponse:
-        site_for_request(request)  # found once per host, not queried by every refusal
         context = panel_context(request, page, fresh=True, **kwargs)
         return HttpResponse(_answer_html(request, ceremony_id, context), status=status)
 

@@ -494,6 +494,62 @@ def test_already_registered_comes_before_full(make_ceremony):
         registration_create(ceremony=ceremony, request=request(2))
 
 
+def test_already_registered_by_identity_comes_before_full_when_screened(make_ceremony):
+    """The refusal's one query (`_fresh_and_registered`) finds the person by identity
+    where the ceremony screens, by email always, and only among active registrations."""
+    ceremony = make_ceremony(capacity=1, screening_required=True, ask_birth_date=True)
+    born = dt.date(1950, 5, 8)
+
+    def asking(email: str, given_name: str) -> RegistrationRequest:
+        person = Person(given_name=given_name, surname="Durand", birth_date=born)
+        return RegistrationRequest(email=email, registrant=person)
+
+    registration_create(ceremony=ceremony, request=asking("a@example.org", "Hélène"))
+    with pytest.raises(RegistrationError, match="already_registered"):
+        registration_create(ceremony=ceremony, request=asking("b@example.org", "helene"))
+    with pytest.raises(RegistrationError, match="full"):
+        registration_create(ceremony=ceremony, request=asking("c@example.org", "Paul"))
+    RegistrationSettings.objects.filter(pk=ceremony.pk).update(screening_required=False)
+    Registration.objects.update(identity_key=f"durand|helene|{born.isoformat()}")
+    ceremony.refresh_from_db()
+    with pytest.raises(RegistrationError, match="full"):  # not screened: the email only
+        registration_create(ceremony=ceremony, request=asking("b@example.org", "helene"))
+
+
+def test_a_cancelled_registration_is_not_already_registered_when_full(make_ceremony):
+    ceremony = make_ceremony(capacity=2)  # the update below leaves its seat taken
+    first = registration_create(ceremony=ceremony, request=request(1))
+    Registration.objects.filter(pk=first.registration.pk).update(status=S.CANCELLED)
+    registration_create(ceremony=ceremony, request=request(2))
+    with pytest.raises(RegistrationError, match="full"):
+        registration_create(ceremony=ceremony, request=request(1))
+
+
+def test_a_refusal_after_a_sell_out_costs_one_query(make_ceremony):
+    """The settings as they are now and the person's active registration, read together."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ceremony = make_ceremony(capacity=1)
+    registration_create(ceremony=ceremony, request=request(1))
+    ceremony.refresh_from_db()  # as the view reads it: full, so no seat is tried
+    for person, code in ((1, "already_registered"), (2, "full")):
+        with (
+            CaptureQueriesContext(connection) as captured,
+            pytest.raises(RegistrationError, match=code),
+        ):
+            registration_create(ceremony=ceremony, request=request(person))
+        assert len(captured.captured_queries) == 1, captured.captured_queries
+
+
+def test_a_deleted_ceremony_is_not_found_by_the_refusal_path(make_ceremony):
+    ceremony = make_ceremony(capacity=1)
+    RegistrationSettings.objects.filter(pk=ceremony.pk).delete()
+    ceremony.seats_taken = 1  # as read before: full, the refusal path reads it again
+    with pytest.raises(RegistrationSettings.DoesNotExist):
+        registration_create(ceremony=ceremony, request=request(2))
+
+
 def test_waiting_list_and_draw_through_the_fast_and_locked_paths(make_ceremony):
     ceremony = make_ceremony(capacity=1)
     registration_create(ceremony=ceremony, request=request(1))

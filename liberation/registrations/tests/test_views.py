@@ -332,8 +332,10 @@ def test_full_offers_the_waiting_list_on_the_same_form(client, make_ceremony, en
 
 def test_refusals_do_not_look_the_site_up_each_time(client, make_ceremony, english):
     """A sell-out answers many 409s: the site (for links) is found once per host and
-    kept a few seconds, not queried by every refusal; the settings row is read once,
-    by the service that decided "full" (the page shows the seats from that row)."""
+    kept a few seconds, not queried by every refusal, nor is the content version (the
+    personal-data link is kept as long as the page around the panel); the settings row
+    is read once, with the person's registrations, by the service that decided "full"
+    (the page shows the seats from that row): one query in all."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -352,6 +354,7 @@ def test_refusals_do_not_look_the_site_up_each_time(client, make_ceremony, engli
         if q["sql"].startswith("SELECT") and '"events_registrationsettings"' in q["sql"]
     ]
     assert len(settings_reads) == 1, settings_reads
+    assert len(captured) == 1, captured.captured_queries
 
 
 def _without_token(html: str) -> str:
