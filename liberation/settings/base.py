@@ -350,7 +350,9 @@ SECURE_CSP_ADMIN = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"rule_refusals": {"()": "liberation.core.logs.RuleRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["rule_refusals"]}},  # 409s: INFO
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 # Newsletter campaigns: messages released to the outbox per second (0: no throttle).
