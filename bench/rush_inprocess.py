@@ -157,6 +157,7 @@ def in_process(args) -> int:
         from django.db.models import F
         from django.template.loader import render_to_string
 
+        from liberation.core.fragments import site_for_request
         from liberation.core.process_cache import clear_all
         from liberation.events.models import RegistrationSettings
         from liberation.registrations import views
@@ -169,6 +170,7 @@ def in_process(args) -> int:
         kept_around = views._answer_html
 
         def whole_page(request, ceremony_id, context):
+            site_for_request(request)  # as `_answer_html` does before a whole page
             return render_to_string("registrations/register.html", context, request)
 
         RegistrationSettings.objects.filter(pk=ceremony).update(capacity=F("seats_taken"))

@@ -154,6 +154,41 @@ def test_two_workers_claiming_the_same_message_send_it_once(write, smtp_server):
     assert len(smtp_server.received) == 1
 
 
+def test_a_claim_is_one_statement_with_the_row_as_the_orm_reads_it(write):
+    """`UPDATE … RETURNING` in autocommit: no transaction, SELECT and save() of its own."""
+    from django.test.utils import CaptureQueriesContext
+
+    write(1, headers={"List-Unsubscribe": "<https://example.org/u>"})
+    with CaptureQueriesContext(connection) as captured:
+        claimed = _claim(T0)
+    [query] = captured.captured_queries
+    assert query["sql"].startswith("UPDATE")
+    stored = OutboxMessage.objects.get()
+    assert (claimed.pk, claimed.attempts, claimed.claimed_at) == (stored.pk, 1, T0)
+    assert (stored.attempts, stored.claimed_at) == (1, T0)
+    assert claimed.headers == {"List-Unsubscribe": "<https://example.org/u>"}
+    assert claimed.created_at == stored.created_at and claimed.to == "p1@example.org"
+
+
+def test_the_claim_takes_the_oldest_due_message_as_the_orm_claim_does(write):
+    """The ORM's claim (`_claim_in_transaction`, for other databases) and the statement
+    choose alike: not sent, not claimed, not given up, due, lowest id."""
+    for n in range(1, 6):
+        write(n)
+    first, waiting, given_up, sent, due = OutboxMessage.objects.order_by("pk")
+    OutboxMessage.objects.filter(pk=first.pk).update(claimed_at=T0)
+    OutboxMessage.objects.filter(pk=waiting.pk).update(next_attempt_at=T0 + dt.timedelta(1))
+    OutboxMessage.objects.filter(pk=given_up.pk).update(attempts=MAX_ATTEMPTS)
+    OutboxMessage.objects.filter(pk=sent.pk).update(sent_at=T0)
+    OutboxMessage.objects.filter(pk=due.pk).update(next_attempt_at=T0)
+    assert _claim(T0).pk == due.pk
+    assert _claim(T0) is None
+    OutboxMessage.objects.filter(pk=due.pk).update(claimed_at=None, attempts=0)
+    assert delivery._claim_in_transaction(T0).pk == due.pk
+    assert delivery._claim_in_transaction(T0) is None
+    assert _claim(T0 + dt.timedelta(2)).pk == waiting.pk
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_send_each_message_exactly_once(smtp_server):
     """Real threads, each with its own database connection, against the real server."""
