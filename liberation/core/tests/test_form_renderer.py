@@ -8,7 +8,7 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +39,7 @@ attribute_values = st.one_of(
     st.integers(),
     st.text(max_size=20),
     st.text(max_size=20).map(mark_safe),
-    st.just(gettext_lazy("Leave this field empty")),
+    st.just(pgettext_lazy("honeypot", "Leave this field empty")),
     st.tuples(st.integers(), st.text(max_size=4)),
 )
 values = st.one_of(
