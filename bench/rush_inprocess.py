@@ -155,9 +155,7 @@ def in_process(args) -> int:
                 state["locked"].clear()
         from django.core.cache import cache
         from django.db.models import F
-        from django.template.loader import render_to_string
 
-        from liberation.core.fragments import site_for_request
         from liberation.core.process_cache import clear_all
         from liberation.events.models import RegistrationSettings
         from liberation.registrations import views
@@ -170,8 +168,7 @@ def in_process(args) -> int:
         kept_around = views._answer_html
 
         def whole_page(request, ceremony_id, context):
-            site_for_request(request)  # as `_answer_html` does before a whole page
-            return render_to_string("registrations/register.html", context, request)
+            return views._whole_page(request, context)
 
         RegistrationSettings.objects.filter(pk=ceremony).update(capacity=F("seats_taken"))
         cache.clear()

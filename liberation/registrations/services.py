@@ -211,6 +211,9 @@ def _registration_for(
 
 
 def _already_registered(ceremony: RegistrationSettings, request: RegistrationRequest) -> bool:
+    """Does the person hold an active registration for this ceremony: by email, or by
+    identity where the ceremony screens. The same rule, in SQL, in
+    `_fresh_and_registered` (the refusal path): change both together."""
     active = ceremony.registrations.filter(status__in=Registration.ACTIVE)
     key = identity_key(request.registrant) if ceremony.screening_required else None
     return active.filter(email=request.email.strip().lower()).exists() or bool(

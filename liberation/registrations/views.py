@@ -157,12 +157,12 @@ def personal_data_url(request: HttpRequest | None) -> str:
     if url is not None:
         return url
     key = f"registrations:personal_data_url:{place}:{content_version(request=request)}"
-    url = cache.get(key)
+    url = fragments.front.get(key)
     if url is None:
         site = site_for_request(request)
         page = FooterSettings.for_site(site).personal_data_page if site else None
         url = (page.localized.get_url(request=request) or "") if page else ""
-        cache.set(key, url, fragments.timeout())
+        fragments.front.set(key, url, fragments.timeout())
     local.set(f"registrations:personal_data_url:{place}", url, FORM_PAGE_CACHE_SECONDS)
     return url
 
@@ -295,20 +295,22 @@ def _answer_html(request: HttpRequest, ceremony_id: int, context: dict) -> str:
     After a sell-out every POST is refused: the page around cost more than the rest."""
     key = _form_page_key(request, ceremony_id)
     if key is None:
-        site_for_request(request)  # found once per host, not queried by every refusal
-        return render_to_string("registrations/register.html", context, request)
+        return _whole_page(request, context)
     form = context["form"]
     error = bool(context["refusal"] or (form is not None and form.errors))  # the <title>
     key = f"{key}:around:{int(error)}:{int(context['draw'])}"
     around = local.get(key)
     if around is None:
-        site_for_request(request)
-        around = render_to_string(
-            "registrations/register.html", {**context, "panel": PANEL_PLACEHOLDER}, request
-        )
+        around = _whole_page(request, {**context, "panel": PANEL_PLACEHOLDER})
         local.set(key, around, _form_page_seconds(context["page"], timezone.now()))
     panel = render_to_string("registrations/_panel_body.html", context, request)
     return around.replace(PANEL_PLACEHOLDER, panel, 1)
+
+
+def _whole_page(request: HttpRequest, context: dict) -> str:
+    # The site found once per host and kept, not queried by the page's links each time.
+    site_for_request(request)
+    return render_to_string("registrations/register.html", context, request)
 
 
 def _with_csrf_token(request: HttpRequest, html: str) -> HttpResponse:

@@ -99,7 +99,7 @@ def test_the_site_s_own_cases_are_written_alike(widget, value):
     assert ours == django
 
 
-def test_a_widget_template_an_application_overrides_is_rendered_by_it():
+def test_when_an_application_overrides_input_html_no_widget_is_written_in_python():
     """Another application's input.html (or any of the three): every name goes back to
     the templates, which write it."""
     renderer = Renderer()
