@@ -94,7 +94,14 @@ def snapshot() -> dict:
 
 def since(before: dict) -> dict:
     """The CPU seconds spent by each role since `before` (a `snapshot()`)."""
-    after = snapshot()
+    return between(before, snapshot())
+
+
+def between(before: dict | None, after: dict | None) -> dict:
+    """The CPU seconds spent by each role from one `snapshot()` to a later one ({} when
+    either is missing)."""
+    if not before or not after:
+        return {}
     roles: dict[str, float] = {}
     for pid, (role, ticks) in after["processes"].items():
         earlier = before["processes"].get(pid)

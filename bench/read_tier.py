@@ -25,7 +25,11 @@ with the same DATABASE_URL (and REDIS_URL) in the environment:
    after the other, until the rush is over, as browsers do (Accept-Encoding). Reads
    req/s during the rush, their ratio to nginx serving the same bytes (target ≥ 50 %),
    confirmed/s (target ≥ 500) and the seats counted after (0 oversold).
-   `--rush-attempts 0` skips it. The nodes must not rate-limit the
+   Before it, the same rush with no reads: what a confirmation costs the whole machine
+   (every process's CPU from the first POST to the last seat, bench/cpu_roles.py), and
+   from it and the reads' cost in 2 the cores the second figure needs (`budget`:
+   reads at 50 % of nginx plus 500 confirmed/s, each at its measured cost, against the
+   machine's cores). `--rush-attempts 0` skips both. The nodes must not rate-limit the
    rush's single address: `REGISTRATION_RATE_LIMIT=0` in `make serve`'s environment.
 4. `--publishes 100` title changes of the article, published in this process with
    Wagtail (revision, publish: the purge goes through the task queue and the purge
@@ -180,11 +184,11 @@ def ceremony_reset(capacity: int) -> int:
     return int(done.stdout.split()[-1])
 
 
-def reads_during_rush(args, url: str) -> dict:
-    """wrk on `url` in 1-second runs, as browsers read (Accept-Encoding), while
-    bench/registration_rush.py's rush runs."""
+def _rush_args(args) -> argparse.Namespace:
+    """bench/registration_rush.py's arguments for a rush on the benchmark ceremony,
+    emptied first."""
     ceremony = ceremony_reset(args.rush_capacity)
-    rush_args = registration_rush.parse(
+    return registration_rush.parse(
         [
             "--base",
             args.base,
@@ -198,6 +202,48 @@ def reads_during_rush(args, url: str) -> dict:
             f"{sys.executable} manage.py",
         ]
     )
+
+
+def rush_alone(args) -> dict:
+    """The same rush as below with no reads: what a confirmation costs the whole machine
+    (every process, from the first POST to the last seat)."""
+    rush_args = _rush_args(args)
+    base = urllib.parse.urlsplit(args.base)
+    summary, details = registration_rush.rush_run(
+        rush_args, base, registration_rush.server_pids(base.port or 80)
+    )
+    registration_rush.rush_print(rush_args, summary, details)
+    summary["kept"] = registration_rush.rush_kept(summary, details)
+    return summary
+
+
+def budget(nginx: dict, tier: dict, alone: dict, target_ratio=0.5, target_rate=500) -> dict:
+    """The cores the second figure needs at the costs this run measured: reads at
+    `target_ratio` of nginx's rate, each costing what a read cost the machine when the
+    tier alone was read (Varnish, wrk, the kernel: busy time / requests), plus
+    `target_rate` confirmations a second, each costing what one cost the machine in the
+    rush alone (nodes, task workers' emails, Varnish's passes, PostgreSQL, Redis, the
+    rush's clients). A first-order sum: costs per request are taken as constant."""
+    per_read_ms = tier["cpu"]["busy_s"] * 1000 / max(1, tier["requests"])
+    per_confirmation_ms = alone.get("machine_cpu_ms_per_confirmation")
+    if per_confirmation_ms is None:
+        return {}
+    reads = target_ratio * nginx["rps"] * per_read_ms / 1000
+    rush = target_rate * per_confirmation_ms / 1000
+    return {
+        "machine_cpu_us_per_read": round(per_read_ms * 1000, 1),
+        "machine_cpu_ms_per_confirmation": per_confirmation_ms,
+        "cores_for_reads": round(reads, 2),
+        "cores_for_rush": round(rush, 2),
+        "cores_needed": round(reads + rush, 2),
+        "cores": os.cpu_count(),
+    }
+
+
+def reads_during_rush(args, url: str) -> dict:
+    """wrk on `url` in 1-second runs, as browsers read (Accept-Encoding), while
+    bench/registration_rush.py's rush runs."""
+    rush_args = _rush_args(args)
     base = urllib.parse.urlsplit(args.base)
     pids = registration_rush.server_pids(base.port or 80)
     started, ended, outcome = threading.Event(), threading.Event(), {}
@@ -417,9 +463,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     during = {}
     if args.rush_attempts:
+        alone = rush_alone(args)
+        needs = budget(file, tier, alone)
+        during = {
+            "alone_confirmed_per_s": alone["confirmed_per_s"],
+            "alone_kept": alone["kept"],
+            "alone_confirming_cpu": alone["confirming_cpu"],
+            "budget": needs,
+        }
+        print(
+            f"the rush alone: {alone['confirmed_per_s']} confirmed/s, "
+            f"{alone.get('machine_cpu_ms_per_confirmation')} ms of the machine's CPU a "
+            "confirmation (first POST to last seat)"
+        )
+        if needs:
+            print(
+                f"the second figure at these costs: reads at 50 % of nginx "
+                f"({needs['machine_cpu_us_per_read']} µs a read) {needs['cores_for_reads']} "
+                f"cores + 500 confirmed/s {needs['cores_for_rush']} cores = "
+                f"{needs['cores_needed']} cores, on {needs['cores']}"
+            )
         reads = reads_during_rush(args, url)
         rush = reads["rush"]
-        during = {
+        during |= {
             "rush_tier_rps": round(reads["rps"]),
             "rush_tier_non_2xx": reads["non_2xx"],
             "rush_tier_p99_ms": reads["p99_ms"],
@@ -439,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             "rush_wall_s": rush["wall_s"],
             "rush_kept": reads["kept"],
             "rush_cpu_by_role": rush["cpu_by_role"],
+            "rush_confirming_cpu": rush["confirming_cpu"],
         }
         print(
             f"during the rush: Varnish (tier) {reads['rps']:.0f} req/s over {reads['runs']} "

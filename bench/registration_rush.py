@@ -62,6 +62,7 @@ from rush_http import (  # noqa: E402
     server_pids,
 )
 from rush_inprocess import in_process  # noqa: E402
+from rush_report import rush_kept, rush_print  # noqa: E402
 from rush_staff import (  # noqa: E402
     FormReader,
     StaffEditor,
@@ -82,6 +83,8 @@ __all__ = [
     "in_process",
     "read_database",
     "read_form",
+    "rush_kept",
+    "rush_print",
     "server_pids",
     "settings_edit_path",
     "staff_user_ensure",
@@ -92,8 +95,12 @@ __all__ = [
 
 
 class Results:
-    def __init__(self):
+    def __init__(self, capacity: int = 0):
         self.lock = threading.Lock()
+        # the machine's CPU (cpu_roles.snapshot) at the first POST and at the
+        # capacity-th confirmation: what the confirmed/s window cost, every process
+        self.capacity = capacity
+        self.marks: dict[str, dict] = {}
         self.get_ms: list[float] = []
         self.post_ms: list[float] = []
         self.statuses: dict[str, int] = {}
@@ -143,6 +150,7 @@ def post_form(browser: Browser, action: str, token: str, n: int, run_id: str, ba
     with results.lock:
         if results.first_post is None:
             results.first_post = started
+            results.marks["first_post"] = cpu_roles.snapshot()
     status, response, _ = browser.request("POST", action, body=body, headers=headers)
     done = time.perf_counter()
     with results.lock:
@@ -156,6 +164,8 @@ def post_form(browser: Browser, action: str, token: str, n: int, run_id: str, ba
             with results.lock:
                 results.confirm_times.append(done)
                 results.answered.append((parts[2].split("-", 1)[0], email))
+                if len(results.confirm_times) == results.capacity:
+                    results.marks["sold_out"] = cpu_roles.snapshot()
         else:
             results.count("303 elsewhere")
             with results.lock:
@@ -170,10 +180,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def run_rush(args, base) -> tuple[Results, float]:
+def run_rush(args, base, capacity: int = 0) -> tuple[Results, float]:
     path = f"/{args.lang}/r/inscription/{args.ceremony}/"
     run_id = uuid.uuid4().hex[:8]
-    results = Results()
+    results = Results(capacity)
     work: queue.Queue[int] = queue.Queue()
     for n in range(args.attempts):
         work.put(n)
@@ -431,7 +441,7 @@ def rush_run(args, base, pids: set[int], *, on_start=None, on_end=None) -> tuple
     roles_before = cpu_roles.snapshot()
     if on_start is not None:
         on_start()
-    results, wall = run_rush(args, base)
+    results, wall = run_rush(args, base, capacity)
     if on_end is not None:
         on_end()
     roles = cpu_roles.since(roles_before)
@@ -502,7 +512,16 @@ def rush_run(args, base, pids: set[int], *, on_start=None, on_end=None) -> tuple
         "client_cpu_ms_per_request": round(client_cpu * 1000 / max(1, requests), 2),
         "statuses": results.statuses,
         "cpu_by_role": roles,
+        # every process's CPU from the first POST to the last seat (the window of
+        # confirmed/s), and the machine's CPU per confirmation in that window
+        "confirming_cpu": cpu_roles.between(
+            results.marks.get("first_post"), results.marks.get("sold_out")
+        ),
     }
+    if summary["confirming_cpu"]:
+        summary["machine_cpu_ms_per_confirmation"] = round(
+            summary["confirming_cpu"]["busy_s"] * 1000 / capacity, 2
+        )
     if editor is not None:
         summary.update(
             staff_edits_every_s=args.staff_edits,
@@ -514,74 +533,6 @@ def rush_run(args, base, pids: set[int], *, on_start=None, on_end=None) -> tuple
         )
     details = {"lost": lost, "errors": results.errors, "editor": editor, "times": times}
     return summary, details
-
-
-def rush_print(args, summary: dict, details: dict) -> None:
-    """The rush's figures, one per line, as `main` prints them."""
-    lost, editor = details["lost"], details["editor"]
-    final_capacity, seats_taken = summary["capacity_after"], summary["seats_taken"]
-    counter_matches = summary["counter_matches"]
-    print(
-        f"attempts            {args.attempts} ({args.concurrency} concurrent clients"
-        f"{', forms loaded first' if args.warm else ''})"
-    )
-    print(
-        f"confirmed           {summary['confirmed']} stored, {summary['answered_303']} answered"
-        f" 303, seats_taken {seats_taken} / {final_capacity}"
-    )
-    print(
-        f"confirmed/s         {summary['confirmed_per_s']} (first POST to confirmation "
-        f"#{min(len(details['times']), summary['capacity'])}: {summary['window_s']} s)"
-    )
-    print(f"POST latency        p50 {summary['post_p50_ms']} ms, p99 {summary['post_p99_ms']} ms")
-    print(f"form GET latency    p50 {summary['get_p50_ms']} ms, p99 {summary['get_p99_ms']} ms")
-    print(f"refused (409)       {summary['refused_409']}")
-    print(f"oversold seats      {summary['oversold']}")
-    print(
-        f"seat counter        {seats_taken}, seats held {summary['seats_held']}"
-        f" ({'equal' if counter_matches else 'MISMATCH'}), capacity at the end {final_capacity}"
-    )
-    if editor is not None:
-        print(
-            f"staff edits         {editor.saves} saves, {editor.refused} refused, "
-            f"{len(editor.errors)} errors (every {args.staff_edits} s"
-            + (
-                f", +{args.staff_add_seats} seats every second save)"
-                if args.staff_add_seats
-                else ")"
-            )
-        )
-        for error in editor.errors[:3]:
-            print(f"  {error}", file=sys.stderr)
-    print(f"lost submissions    {len(lost)}" + (f" e.g. {lost[:3]}" if lost else ""))
-    print(f"5xx answers         {summary['errors_5xx']}")
-    print(f"transport errors    {summary['transport_errors']}")
-    print(
-        f"server CPU          {summary['server_cpu_s']} s, "
-        f"{summary['server_cpu_ms_per_request']} ms per request (GET or POST)"
-    )
-    print(
-        f"client CPU          {summary['client_cpu_s']} s, "
-        f"{summary['client_cpu_ms_per_request']} ms per request (this load generator, same cores)"
-    )
-    print(f"statuses            {summary['statuses']}")
-    cpu_roles.print_share(summary["cpu_by_role"], "CPU by role, the rush")
-    for error in details["errors"][:5]:
-        print(f"  {error}", file=sys.stderr)
-
-
-def rush_kept(summary: dict, details: dict) -> bool:
-    """0 oversold, the counter equal to the seats held, 0 lost, 0 5xx, 0 transport
-    errors, no staff save that failed."""
-    staff_failed = details["editor"] is not None and bool(details["editor"].errors)
-    return not (
-        summary["oversold"]
-        or details["lost"]
-        or summary["errors_5xx"]
-        or summary["transport_errors"]
-        or not summary["counter_matches"]
-        or staff_failed
-    )
 
 
 if __name__ == "__main__":

@@ -108,7 +108,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # The edit form: refused (200, the form with errors) below 300 seats.
             return self._answer(302 if int(fields["capacity"][0]) >= 300 else 200)
         self.send_response(303)
-        self.send_header("Location", f"/fr/r/REF-{fields['n'][0]}/?c={cookie}")
+        n = (fields.get("n") or fields["surname"])[0]  # the tests' posts, or post_form's
+        self.send_header("Location", f"/fr/r/REF-{n}/?c={cookie}")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -278,6 +279,58 @@ def test_cpu_roles_count_the_phase_only_and_a_process_started_in_it(monkeypatch)
     assert "child" not in cpu_roles.since(before)["roles"]
 
 
+def test_the_rush_marks_the_machine_at_the_first_post_and_at_the_last_seat(server):
+    """The window of confirmed/s (first POST to the capacity-th confirmation) gets the
+    CPU of every process (bench/read_tier.py's budget divides it by the seats)."""
+    results = rush.Results(capacity=2)
+    for n in range(3):
+        browser = rush.Browser(server, 5)
+        rush.post_form(browser, "/fr/r/inscription/7/", "tok", n, "run", server, results)
+        browser.close()
+        if n == 0:
+            assert set(results.marks) == {"first_post"}
+    assert set(results.marks) == {"first_post", "sold_out"}
+    assert len(results.confirm_times) == 3
+    window = cpu_roles.between(results.marks["first_post"], results.marks["sold_out"])
+    assert window["cores"] == os.cpu_count() and window["busy_s"] >= 0
+    # Not sold out (more seats than confirmations): no window, no figure.
+    unsold = rush.Results(capacity=5)
+    browser = rush.Browser(server, 5)
+    rush.post_form(browser, "/fr/r/inscription/7/", "tok", 9, "run", server, unsold)
+    browser.close()
+    assert cpu_roles.between(unsold.marks.get("first_post"), unsold.marks.get("sold_out")) == {}
+
+
+def _read_tier():
+    spec = importlib.util.spec_from_file_location(
+        "read_tier", Path(__file__).resolve().parent.parent / "bench" / "read_tier.py"
+    )
+    read_tier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(read_tier)
+    return read_tier
+
+
+def test_the_budget_adds_the_reads_and_the_confirmations_at_their_measured_costs():
+    read_tier = _read_tier()
+    # The tier alone: 400,000 reads for 20 s of the machine's CPU, 50 µs each; reads at
+    # half of nginx's 80,000/s need 2 cores; 500 confirmations of 8 ms each, 4 more.
+    needs = read_tier.budget(
+        {"rps": 80000.0},
+        {"cpu": {"busy_s": 20.0}, "requests": 400000},
+        {"machine_cpu_ms_per_confirmation": 8.0},
+    )
+    assert needs == {
+        "machine_cpu_us_per_read": 50.0,
+        "machine_cpu_ms_per_confirmation": 8.0,
+        "cores_for_reads": 2.0,
+        "cores_for_rush": 4.0,
+        "cores_needed": 6.0,
+        "cores": os.cpu_count(),
+    }
+    # A rush that did not sell out measured no cost per confirmation: no budget.
+    assert read_tier.budget({"rps": 1.0}, {"cpu": {"busy_s": 1.0}, "requests": 1}, {}) == {}
+
+
 def test_cpu_roles_charge_the_children_that_ended_to_the_bench():
     before = cpu_roles.snapshot()
     spin = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass"
@@ -304,11 +357,7 @@ Requests/sec:  39852.10
 
 def test_wrk_output_is_read_in_milliseconds_whatever_its_units(monkeypatch):
     """bench/read_tier.py's wrk run (also gc_granian.py's): each unit wrk prints."""
-    spec = importlib.util.spec_from_file_location(
-        "read_tier", Path(__file__).resolve().parent.parent / "bench" / "read_tier.py"
-    )
-    read_tier = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(read_tier)
+    read_tier = _read_tier()
     commands = []
 
     def run(command, **kwargs):
