@@ -30,6 +30,32 @@ ROOT = run.ROOT
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 BACKENDS = re.compile(r"# BACKENDS.*?# END BACKENDS", re.S)
 PROBE = '{ .url = "/robots.txt"; .interval = 2s; .timeout = 1s; .window = 3; .threshold = 2; }'
+# Varnish's shared-memory log (VSL): for each client request it keeps the transaction
+# (Begin, End, Link), the method, URL and status, and all of the backend fetches and
+# errors, so that `varnishlog -g request -q 'RespStatus >= 500'` and `varnishtop -i
+# ReqURL` still answer; not the headers, timestamps, VCL steps and byte counts of every
+# hit: a fifth less of Varnish's CPU per hit (bench/read_tier.py, docs/benchmarks.md).
+# VARNISH_VSL_MASK=default logs everything (an access log by varnishncsa needs it).
+VSL_MASKED = (
+    "ReqStart",
+    "ReqProtocol",
+    "ReqHeader",
+    "ReqUnset",
+    "ReqAcct",
+    "RespProtocol",
+    "RespReason",
+    "RespHeader",
+    "RespUnset",
+    "Timestamp",
+    "VCL_call",
+    "VCL_return",
+    "Hit",
+    "Storage",
+    "Filters",
+    "SessOpen",
+    "SessClose",
+)
+VSL_MASK = ",".join(f"-{tag}" for tag in VSL_MASKED)
 
 
 def shared_services() -> bool:
@@ -91,7 +117,14 @@ def varnish_command(*, port: str, admin_port: str, folder: Path, vcl: Path) -> l
         f"malloc,{os.environ.get('VARNISH_MEMORY', '256m')}",
         "-p",
         "feature=+http2",
+        *vsl_mask_parameter(),
     ]
+
+
+def vsl_mask_parameter() -> list[str]:
+    """varnishd's `-p vsl_mask=…` (VSL_MASK, or VARNISH_VSL_MASK; none for `default`)."""
+    mask = os.environ.get("VARNISH_VSL_MASK", VSL_MASK).strip()
+    return [] if mask in ("", "default") else ["-p", f"vsl_mask={mask}"]
 
 
 def children(*, port: str, admin_port: str, nodes: int, base: int) -> list[run.Child]:
