@@ -222,8 +222,9 @@ def budget(nginx: dict, tier: dict, alone: dict, target_ratio=0.5, target_rate=5
     `target_ratio` of nginx's rate, each costing what a read cost the machine when the
     tier alone was read (Varnish, wrk, the kernel: busy time / requests), plus
     `target_rate` confirmations a second, each costing what one cost the machine in the
-    rush alone (nodes, task workers' emails, Varnish's passes, PostgreSQL, Redis, the
-    rush's clients). A first-order sum: costs per request are taken as constant."""
+    rush alone (nodes, Varnish's passes, PostgreSQL, Redis, the rush's clients; the
+    confirmation emails mostly wait for the rush's end, so this is a lower bound). A
+    first-order sum: costs per request are taken as constant."""
     per_read_ms = tier["cpu"]["busy_s"] * 1000 / max(1, tier["requests"])
     per_confirmation_ms = alone.get("machine_cpu_ms_per_confirmation")
     if per_confirmation_ms is None:
