@@ -34,7 +34,8 @@ PROBE = '{ .url = "/robots.txt"; .interval = 2s; .timeout = 1s; .window = 3; .th
 # (Begin, End, Link), the method, URL and status, and all of the backend fetches and
 # errors, so that `varnishlog -g request -q 'RespStatus >= 500'` and `varnishtop -i
 # ReqURL` still answer; not the headers, timestamps, VCL steps and byte counts of every
-# hit: a fifth less of Varnish's CPU per hit (bench/read_tier.py, docs/benchmarks.md).
+# hit: a fifth less of Varnish's CPU per hit on one 2-core machine, no measurable change
+# on another (bench/read_tier.py, docs/benchmarks.md).
 # VARNISH_VSL_MASK=default logs everything (an access log by varnishncsa needs it).
 VSL_MASKED = (
     "ReqStart",
