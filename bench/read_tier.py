@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -204,14 +205,15 @@ def _rush_args(args) -> argparse.Namespace:
     )
 
 
-def rush_alone(args) -> dict:
-    """The same rush as below with no reads: what a confirmation costs the whole machine
-    (every process, from the first POST to the last seat)."""
+def one_rush(args, **hooks) -> dict:
+    """bench/registration_rush.py's rush through the tier on the benchmark ceremony,
+    emptied first; its figures printed; the summary with `kept` (every promise kept).
+    `hooks`: rush_run's on_start and on_end. Run alone, it is what a confirmation costs
+    the whole machine (every process, from the first POST to the last seat)."""
     rush_args = _rush_args(args)
     base = urllib.parse.urlsplit(args.base)
-    summary, details = registration_rush.rush_run(
-        rush_args, base, registration_rush.server_pids(base.port or 80)
-    )
+    pids = registration_rush.server_pids(base.port or 80)
+    summary, details = registration_rush.rush_run(rush_args, base, pids, **hooks)
     registration_rush.rush_print(rush_args, summary, details)
     summary["kept"] = registration_rush.rush_kept(summary, details)
     return summary
@@ -243,17 +245,12 @@ def budget(nginx: dict, tier: dict, alone: dict, target_ratio=0.5, target_rate=5
 
 def reads_during_rush(args, url: str) -> dict:
     """wrk on `url` in 1-second runs, as browsers read (Accept-Encoding), while
-    bench/registration_rush.py's rush runs."""
-    rush_args = _rush_args(args)
-    base = urllib.parse.urlsplit(args.base)
-    pids = registration_rush.server_pids(base.port or 80)
+    bench/registration_rush.py's rush runs (`one_rush`)."""
     started, ended, outcome = threading.Event(), threading.Event(), {}
 
     def rush() -> None:
         try:
-            outcome["rush"] = registration_rush.rush_run(
-                rush_args, base, pids, on_start=started.set, on_end=ended.set
-            )
+            outcome["rush"] = one_rush(args, on_start=started.set, on_end=ended.set)
         except Exception as error:  # noqa: BLE001 (reported below)
             outcome["error"] = error
         finally:
@@ -270,8 +267,6 @@ def reads_during_rush(args, url: str) -> dict:
     thread.join()
     if "error" in outcome:
         raise SystemExit(f"the rush failed: {outcome['error']}")
-    summary, details = outcome["rush"]
-    registration_rush.rush_print(rush_args, summary, details)
     requests = sum(run["requests"] for run in runs)
     seconds = sum(run["seconds"] for run in runs)
     return {
@@ -281,8 +276,8 @@ def reads_during_rush(args, url: str) -> dict:
         "wall_s": round(reads_wall, 2),
         "non_2xx": sum(run["non_2xx"] for run in runs),
         "p99_ms": max((run["p99_ms"] or 0 for run in runs), default=None),
-        "rush": summary,
-        "kept": registration_rush.rush_kept(summary, details),
+        "rush": outcome["rush"],
+        "kept": outcome["rush"]["kept"],
     }
 
 
@@ -374,9 +369,16 @@ def publishes(base: str, url: str, count: int) -> dict:
     return {
         "publishes": count,
         "visible_p50_s": round(statistics.median(delays), 3),
-        "visible_p99_s": round(delays[max(0, int(len(delays) * 0.99) - 1)], 3),
+        "visible_p99_s": round(nearest_rank(delays, 99), 3),
         "visible_max_s": round(delays[-1], 3),
     }
+
+
+def nearest_rank(ordered: list[float], p: float) -> float:
+    """The p-th percentile of sorted values, by nearest rank: the smallest value with at
+    least p % of the values at or below it (of 100, the 99th for p = 99; of 2, the
+    larger)."""
+    return ordered[max(0, math.ceil(len(ordered) * p / 100) - 1)]
 
 
 def publish_command(args) -> int:
@@ -464,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     during = {}
     if args.rush_attempts:
-        alone = rush_alone(args)
+        alone = one_rush(args)  # the rush with no reads: its cost
         needs = budget(file, tier, alone)
         during = {
             "alone_confirmed_per_s": alone["confirmed_per_s"],

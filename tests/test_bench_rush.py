@@ -331,6 +331,15 @@ def test_the_budget_adds_the_reads_and_the_confirmations_at_their_measured_costs
     assert read_tier.budget({"rps": 1.0}, {"cpu": {"busy_s": 1.0}, "requests": 1}, {}) == {}
 
 
+def test_publish_delays_p99_is_by_nearest_rank_never_below_the_median():
+    read_tier = _read_tier()
+    hundred = [float(n) for n in range(1, 101)]
+    assert read_tier.nearest_rank(hundred, 99) == 99.0
+    assert read_tier.nearest_rank(hundred, 50) == 50.0
+    assert read_tier.nearest_rank([0.089, 0.097], 99) == 0.097  # was the smaller one
+    assert read_tier.nearest_rank([0.5], 99) == 0.5
+
+
 def test_cpu_roles_charge_the_children_that_ended_to_the_bench():
     before = cpu_roles.snapshot()
     spin = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass"
